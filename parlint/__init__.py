@@ -1,0 +1,3 @@
+"""parlint: lint LLM inference parallelism configs against the model's structure."""
+
+__version__ = "0.1.0"

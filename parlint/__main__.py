@@ -1,0 +1,3 @@
+from parlint.linter.cli import main
+
+raise SystemExit(main())

@@ -1,0 +1,132 @@
+"""What parlint reports: positions, ranges, fixes, suggestions and diagnostics.
+
+Positions are 1-based lines and 1-based columns counted in Unicode characters (code points), the
+unit editors and the SARIF ``charOffset``-free ``startColumn`` agree on. An end position is
+exclusive: it is the column just after the last character of the span.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from enum import Enum
+from typing import Any
+
+
+class Severity(str, Enum):
+    ERROR = "error"
+    WARNING = "warning"
+    INFO = "info"
+
+    @property
+    def rank(self) -> int:
+        return {"info": 0, "warning": 1, "error": 2}[self.value]
+
+
+class Applicability(str, Enum):
+    SAFE = "safe"
+    UNSAFE = "unsafe"
+    DISPLAY_ONLY = "display-only"
+
+
+@dataclass(frozen=True, order=True)
+class Position:
+    line: int
+    column: int
+
+    def to_json(self) -> dict[str, int]:
+        return {"line": self.line, "column": self.column}
+
+
+@dataclass(frozen=True, order=True)
+class Range:
+    start: Position
+    end: Position
+
+    @classmethod
+    def of(cls, line: int, column: int, end_line: int, end_column: int) -> Range:
+        return cls(Position(line, column), Position(end_line, end_column))
+
+    def to_json(self) -> dict[str, Any]:
+        return {"start": self.start.to_json(), "end": self.end.to_json()}
+
+
+FILE_START = Range.of(1, 1, 1, 1)
+
+
+@dataclass(frozen=True)
+class Related:
+    """Another place involved in a diagnostic, e.g. the line that requests the GPUs."""
+
+    file: str
+    range: Range
+    message: str
+
+    def to_json(self) -> dict[str, Any]:
+        return {"file": self.file, "range": self.range.to_json(), "message": self.message}
+
+
+@dataclass(frozen=True)
+class Edit:
+    """Replace the text in ``range`` of the diagnostic's file with ``new_text``."""
+
+    range: Range
+    new_text: str
+
+    def to_json(self) -> dict[str, Any]:
+        return {"range": self.range.to_json(), "new_text": self.new_text}
+
+
+@dataclass(frozen=True)
+class Fix:
+    applicability: Applicability
+    description: str
+    edits: tuple[Edit, ...]
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "applicability": self.applicability.value,
+            "description": self.description,
+            "edits": [edit.to_json() for edit in self.edits],
+        }
+
+
+@dataclass(frozen=True)
+class Suggestion:
+    """A corrected structural mapping: one readable line plus the mapping as data."""
+
+    summary: str
+    mapping: dict[str, Any]
+
+    def to_json(self) -> dict[str, Any]:
+        return {"summary": self.summary, "mapping": self.mapping}
+
+
+@dataclass
+class Diagnostic:
+    code: str
+    name: str
+    severity: Severity
+    message: str
+    file: str
+    range: Range
+    section: str
+    related: list[Related] = field(default_factory=list)
+    fix: Fix | None = None
+    suggestion: Suggestion | None = None
+
+    def sort_key(self) -> tuple[str, Position, str, str]:
+        return (self.file, self.range.start, self.code, self.message)
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "code": self.code,
+            "name": self.name,
+            "severity": self.severity.value,
+            "message": self.message,
+            "file": self.file,
+            "range": self.range.to_json(),
+            "section": self.section,
+            "related": [item.to_json() for item in self.related],
+            "fix": self.fix.to_json() if self.fix else None,
+            "suggestion": self.suggestion.to_json() if self.suggestion else None,
+        }

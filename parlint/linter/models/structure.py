@@ -1,0 +1,69 @@
+"""The canonical model structure every structural rule reads (schema: ``parlint/schemas/model.schema.json``)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+
+@dataclass(frozen=True)
+class Attention:
+    kind: str  # "mha", "gqa", "mqa" or "mla"
+    heads: int
+    kv_heads: int
+    head_dim: int
+    kv_lora_rank: int | None = None
+    q_lora_rank: int | None = None
+    qk_rope_head_dim: int | None = None
+    qk_nope_head_dim: int | None = None
+    v_head_dim: int | None = None
+    sliding_window: int | None = None
+    sliding_window_layers: tuple[int, ...] = ()
+
+    @property
+    def kv_heads_for_tp(self) -> int:
+        """KV heads the engines shard or replicate over TP; MLA caches one shared latent (vLLM: 1)."""
+        return 1 if self.kind == "mla" else self.kv_heads
+
+
+@dataclass(frozen=True)
+class Moe:
+    experts: int
+    experts_per_token: int
+    moe_intermediate_size: int
+    shared_experts: int = 0
+    shared_intermediate_size: int = 0
+    moe_layers: tuple[int, ...] = ()
+    dense_layers: tuple[int, ...] = ()
+
+
+@dataclass(frozen=True)
+class Quantization:
+    method: str
+    bits: int | None = None
+    weight_block_size: tuple[int, int] | None = None
+    group_size: int | None = None
+
+
+@dataclass(frozen=True)
+class ModelStructure:
+    id: str
+    architecture: str
+    num_layers: int
+    hidden_size: int
+    vocab_size: int
+    attention: Attention
+    intermediate_size: int
+    moe: Moe | None = None
+    tie_word_embeddings: bool = False
+    max_position_embeddings: int | None = None
+    mtp_layers: int = 0
+    dtype: str = "bfloat16"
+    quantization: Quantization | None = None
+    params_total: int = 0
+    params_active: int = 0
+    source: str = ""
+    missing: tuple[str, ...] = field(default=())
+
+    @property
+    def is_moe(self) -> bool:
+        return self.moe is not None and self.moe.experts > 0
