@@ -11,7 +11,20 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from parlint.linter.models.structure import ModelStructure
-from parlint.linter.plan import DeclaredPlan
+from parlint.linter.plan import DeclaredPlan, Sourced
+
+
+@dataclass(frozen=True)
+class Rejection:
+    """Why the engine would refuse to build this deployment, with the values involved.
+
+    ``kind`` is a stable identifier (e.g. ``"sglang-dp-with-attn-dp"``) that a rule selects on;
+    ``message`` quotes or paraphrases the engine's own error.
+    """
+
+    kind: str
+    message: str
+    sources: tuple[Sourced[Any], ...] = ()
 
 
 @dataclass(frozen=True)
@@ -70,7 +83,7 @@ class Deployment:
     replicas: int
     stages: list[Stage] = field(default_factory=list)
     gpus_per_node: int | None = None
-    rejections: list[str] = field(default_factory=list)
+    rejections: list[Rejection] = field(default_factory=list)
     degree_product: int = 0  # the mechanical DP x TP x PP x EP x CP product, for PL101's message
 
     @property
@@ -91,5 +104,5 @@ class Deployment:
             "gpus_per_replica": self.gpus_per_replica,
             "replicas": self.replicas,
             "stages": [stage.to_json() for stage in self.stages],
-            "rejections": list(self.rejections),
+            "rejections": [{"kind": item.kind, "message": item.message} for item in self.rejections],
         }
