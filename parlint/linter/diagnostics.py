@@ -101,6 +101,21 @@ class Suggestion:
         return {"summary": self.summary, "mapping": self.mapping}
 
 
+@dataclass(frozen=True)
+class Finding:
+    """What a rule's ``check()`` yields: where and what. The registry adds code, name and section, and
+    the rule's default severity unless the finding sets its own (a waste is a warning where the same
+    rule's engine rejections are errors)."""
+
+    file: str
+    range: Range
+    message: str
+    related: tuple[Related, ...] = ()
+    fix: Fix | None = None
+    suggestion: Suggestion | None = None
+    severity: Severity | None = None
+
+
 @dataclass
 class Diagnostic:
     code: str

@@ -279,9 +279,8 @@ def load_json(path: str, text: str) -> LoadedFile:
         loaded.problems.extend(duplicate.problems or [LoadProblem("duplicate key in JSON object", FILE_START)])
         return loaded
     except json.JSONDecodeError as error:
-        loaded.problems.append(
-            LoadProblem(f"JSON syntax error: {error.msg}", Range.of(error.lineno, error.colno, error.lineno, error.colno + 1))
-        )
+        where = Range.of(error.lineno, error.colno, error.lineno, error.colno + 1)
+        loaded.problems.append(LoadProblem(f"JSON syntax error: {error.msg}", where))
         return loaded
     except (RecursionError, ValueError) as error:
         loaded.problems.append(LoadProblem(f"JSON cannot be read: {error}", FILE_START))

@@ -1,0 +1,259 @@
+"""The ``parlint`` command line.
+
+``parlint [check] PATH ...`` lints; ``parlint rules`` / ``parlint rule CODE`` document the rules;
+``parlint model ID`` prints a resolved model structure; ``parlint show FILE`` prints the structural
+mapping. Exit codes: 0 nothing at or above ``--fail-on``, 1 findings, 2 usage, configuration or
+internal error.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+import traceback
+from collections.abc import Sequence
+
+from parlint import __version__
+
+FORMATS = ("text", "json", "sarif", "github")
+SUBCOMMANDS = ("check", "rules", "rule", "model", "show")
+EXIT_OK, EXIT_FINDINGS, EXIT_ERROR = 0, 1, 2
+
+
+class UsageError(Exception):
+    pass
+
+
+def _codes(values: list[str] | None) -> tuple[str, ...] | None:
+    if values is None:
+        return None
+    return tuple(part.strip() for value in values for part in value.split(",") if part.strip())
+
+
+def _size(value: str) -> int:
+    try:
+        megabytes = float(value)
+    except ValueError as error:
+        raise argparse.ArgumentTypeError(f"expected a size in MiB, got {value!r}") from error
+    if megabytes <= 0:
+        raise argparse.ArgumentTypeError("the size limit must be positive")
+    return int(megabytes * 1024 * 1024)
+
+
+def _positive(value: str) -> int:
+    try:
+        number = int(value)
+    except ValueError as error:
+        raise argparse.ArgumentTypeError(f"expected a positive integer, got {value!r}") from error
+    if number < 1:
+        raise argparse.ArgumentTypeError(f"expected a positive integer, got {value!r}")
+    return number
+
+
+def _check_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="parlint",
+        description="Lint LLM inference parallelism configs against the model's structure.",
+        epilog="Other commands: parlint rules | rule CODE | model ID_OR_PATH | show FILE.",
+    )
+    parser.add_argument("paths", nargs="*", default=None, help="files or directories (default: .); - for stdin")
+    parser.add_argument("--format", choices=FORMATS, default="text", help="output format (default: text)")
+    parser.add_argument("--select", action="append", metavar="CODES", help="only these codes or prefixes")
+    parser.add_argument("--ignore", action="append", metavar="CODES", help="skip these codes or prefixes")
+    parser.add_argument("--config", metavar="FILE", help="use this configuration instead of discovering one")
+    parser.add_argument("--stdin-filename", metavar="NAME", help="name of the buffer read from stdin (path -)")
+    parser.add_argument("--exit-zero", action="store_true", help="exit 0 even when there are findings")
+    parser.add_argument("--fail-on", choices=("error", "warning"), default="error",
+                        help="lowest severity that makes the exit code 1 (default: error)")
+    parser.add_argument("-q", "--quiet", action="store_true", help="print diagnostics only, no summary")
+    parser.add_argument("--no-color", action="store_true", help="never colour the text output")
+    parser.add_argument("--model-config", metavar="PATH", help="config.json or model directory for the model")
+    parser.add_argument("--gpu", metavar="NAME", help="GPU type where a file does not say (e.g. H100-80GB)")
+    parser.add_argument("--gpus-per-node", type=_positive, metavar="N", help="GPUs per node where a file does not say")
+    parser.add_argument("--objective", choices=("latency", "throughput"), help="deployment objective")
+    parser.add_argument("--max-file-size", type=_size, metavar="MIB", help="skip larger files with PL001 (default 20)")
+    parser.add_argument("--debug", action="store_true", help="show tracebacks of internal errors")
+    parser.add_argument("--version", action="version", version=f"parlint {__version__}")
+    return parser
+
+
+def _use_color(args: argparse.Namespace) -> bool:
+    return not args.no_color and "NO_COLOR" not in os.environ and sys.stdout.isatty()
+
+
+def _rule_infos() -> list[object]:
+    from parlint.linter.reporters import RuleInfo
+    from parlint.rules import all_rules
+
+    return [
+        RuleInfo(rule.code, rule.name, rule.section, rule.severity.value, rule.summary, rule.doc, rule.fixable)
+        for rule in all_rules()
+    ]
+
+
+def run_check(argv: Sequence[str]) -> int:
+    from parlint.linter.config import ConfigError, Overrides, SettingsFinder
+    from parlint.linter.diagnostics import Severity
+    from parlint.linter.discovery import discover
+    from parlint.linter.reporters import Summary, render
+    from parlint.linter.runner import DEFAULT_MAX_BYTES, FileResult, RunOptions, lint_path, lint_text
+
+    args = _check_parser().parse_args(argv)
+    overrides = Overrides(
+        select=_codes(args.select),
+        ignore=_codes(args.ignore) or (),
+        gpu=args.gpu,
+        gpus_per_node=args.gpus_per_node,
+        objective=args.objective,
+    )
+    options = RunOptions(args.model_config, args.max_file_size or DEFAULT_MAX_BYTES, args.debug)
+    paths = args.paths or ["."]
+    results: list[FileResult] = []
+    try:
+        finder = SettingsFinder(overrides, args.config)
+        if paths == ["-"]:
+            name = args.stdin_filename or "stdin.yaml"
+            text = sys.stdin.buffer.read().decode("utf-8", "replace")
+            results.append(lint_text(name, text, finder.for_path(name), options))
+        elif "-" in paths:
+            raise UsageError("'-' (standard input) cannot be combined with other paths")
+        else:
+            for path in discover(paths):
+                settings = finder.for_path(str(path))
+                if settings.excluded(str(path)):
+                    continue
+                results.append(lint_path(str(path), settings, options))
+    except ConfigError as error:
+        print(f"parlint: configuration error: {error}", file=sys.stderr)
+        return EXIT_ERROR
+    except FileNotFoundError as error:
+        print(f"parlint: error: no such file or directory: {error.args[0]}", file=sys.stderr)
+        return EXIT_ERROR
+    except UsageError as error:
+        print(f"parlint: error: {error}", file=sys.stderr)
+        return EXIT_ERROR
+    diagnostics = [diagnostic for result in results for diagnostic in result.diagnostics]
+    output = render(
+        args.format,
+        diagnostics,
+        Summary(files_checked=len(results)),
+        _rule_infos(),  # type: ignore[arg-type]
+        color=_use_color(args),
+        quiet=args.quiet,
+    )
+    if output:
+        sys.stdout.write(output if output.endswith("\n") else output + "\n")
+    if any(result.internal_error for result in results):
+        return EXIT_ERROR
+    threshold = Severity(args.fail_on).rank
+    failing = any(diagnostic.severity.rank >= threshold for diagnostic in diagnostics)
+    return EXIT_FINDINGS if failing and not args.exit_zero else EXIT_OK
+
+
+def _format_only(prog: str, description: str, *, formats: Sequence[str] = ("text", "json")) -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog=f"parlint {prog}", description=description)
+    parser.add_argument("--format", choices=formats, default="text")
+    return parser
+
+
+def run_rules(argv: Sequence[str]) -> int:
+    import json
+
+    from parlint.rules import all_rules
+
+    args = _format_only("rules", "List every rule.").parse_args(argv)
+    rules = all_rules()
+    if args.format == "json":
+        payload = [
+            {"code": r.code, "name": r.name, "section": r.section, "severity": r.severity.value,
+             "fixable": r.fixable, "summary": r.summary}
+            for r in rules
+        ]
+        print(json.dumps(payload, indent=2))
+    else:
+        for r in rules:
+            fixable = "fixable" if r.fixable else ""
+            print(f"{r.code}  {r.name:<26} {r.section:<8} {r.severity.value:<8} {fixable}".rstrip())
+    return EXIT_OK
+
+
+def run_rule(argv: Sequence[str]) -> int:
+    import json
+
+    from parlint.rules import rule_by_code
+
+    parser = _format_only("rule", "Print a rule's documentation.")
+    parser.add_argument("code")
+    args = parser.parse_args(argv)
+    rule = rule_by_code(args.code)
+    if rule is None:
+        print(f"parlint: error: unknown rule code {args.code!r} (see 'parlint rules')", file=sys.stderr)
+        return EXIT_ERROR
+    if args.format == "json":
+        print(json.dumps({"code": rule.code, "name": rule.name, "section": rule.section,
+                          "severity": rule.severity.value, "fixable": rule.fixable, "doc": rule.doc.strip()},
+                         indent=2))
+    else:
+        print(f"{rule.code} {rule.name} (seed section {rule.section}, default {rule.severity.value})\n")
+        print(rule.doc.strip())
+    return EXIT_OK
+
+
+def run_model(argv: Sequence[str]) -> int:
+    from parlint.linter.models.resolve import render_model, resolve_model
+
+    parser = _format_only("model", "Print a model's resolved structure.")
+    parser.add_argument("model", metavar="ID_OR_PATH")
+    parser.add_argument("--model-config", metavar="PATH", help="config.json or model directory to use")
+    args = parser.parse_args(argv)
+    resolution = resolve_model(args.model, config_dir=os.getcwd(), model_config=args.model_config)
+    print(render_model(resolution, args.format))
+    return EXIT_OK if resolution.structure is not None else EXIT_FINDINGS
+
+
+def run_show(argv: Sequence[str]) -> int:
+    from parlint.linter.config import ConfigError, Overrides, SettingsFinder
+    from parlint.linter.runner import RunOptions, show_deployments
+    from parlint.linter.show import render_show
+
+    parser = _format_only("show", "Print each deployment's structural mapping.")
+    parser.add_argument("files", nargs="+", metavar="FILE")
+    parser.add_argument("--model-config", metavar="PATH")
+    parser.add_argument("--config", metavar="FILE")
+    args = parser.parse_args(argv)
+    try:
+        finder = SettingsFinder(Overrides(), args.config)
+        deployments = []
+        for file in args.files:
+            if not os.path.isfile(file):
+                raise FileNotFoundError(file)
+            deployments.extend(show_deployments(file, finder.for_path(file), RunOptions(args.model_config)))
+    except ConfigError as error:
+        print(f"parlint: configuration error: {error}", file=sys.stderr)
+        return EXIT_ERROR
+    except FileNotFoundError as error:
+        print(f"parlint: error: no such file: {error.args[0]}", file=sys.stderr)
+        return EXIT_ERROR
+    print(render_show(deployments, args.format))
+    return EXIT_OK
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    arguments = list(sys.argv[1:] if argv is None else argv)
+    command = arguments[0] if arguments and arguments[0] in SUBCOMMANDS else "check"
+    rest = arguments[1:] if arguments and arguments[0] in SUBCOMMANDS else arguments
+    handlers = {"check": run_check, "rules": run_rules, "rule": run_rule, "model": run_model, "show": run_show}
+    try:
+        return handlers[command](rest)
+    except SystemExit as exit_:  # argparse: usage errors exit 2, --help/--version exit 0
+        return int(exit_.code) if isinstance(exit_.code, int) else EXIT_ERROR
+    except KeyboardInterrupt:
+        return 130
+    except Exception as error:
+        if "--debug" in arguments:
+            traceback.print_exc()
+        else:
+            print(f"parlint: internal error: {type(error).__name__}: {error}. This is a bug in parlint "
+                  f"{__version__}: please report it (rerun with --debug for the traceback).", file=sys.stderr)
+        return EXIT_ERROR

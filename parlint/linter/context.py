@@ -1,0 +1,56 @@
+"""What a rule sees for one file: the load problems and each deployment with its resolved facts."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from typing import Any
+
+from parlint.linter.diagnostics import Finding, Fix, Range, Related, Severity, Suggestion
+from parlint.linter.loader import LoadProblem
+from parlint.linter.mapping import Deployment
+from parlint.linter.models.structure import ModelStructure
+from parlint.linter.plan import DeclaredPlan, Sourced
+from parlint.linter.suppressions import Suppression
+
+
+@dataclass
+class DeploymentFacts:
+    """A deployment plus where its model structure came from (empty ``model_source``: unresolved)."""
+
+    deployment: Deployment
+    model_source: str = ""
+    model_message: str = ""
+    objective: str | None = None
+
+    @property
+    def plan(self) -> DeclaredPlan:
+        return self.deployment.plan
+
+    @property
+    def model(self) -> ModelStructure | None:
+        return self.deployment.model
+
+
+@dataclass
+class LintContext:
+    file: str
+    load_problems: list[LoadProblem] = field(default_factory=list)
+    deployments: list[DeploymentFacts] = field(default_factory=list)
+    internal_errors: list[str] = field(default_factory=list)
+    unused_suppressions: list[tuple[Suppression, str]] = field(default_factory=list)
+
+
+def finding(
+    at: Sourced[Any] | tuple[str, Range],
+    message: str,
+    *,
+    related: Iterable[tuple[Sourced[Any], str]] = (),
+    fix: Fix | None = None,
+    suggestion: Suggestion | None = None,
+    severity: Severity | None = None,
+) -> Finding:
+    """A finding at a sourced value (or an explicit file and range); ``related`` names the other values."""
+    file, where = at if isinstance(at, tuple) else (at.file, at.range)
+    notes = tuple(Related(item.file, item.range, text) for item, text in related)
+    return Finding(file, where, message, notes, fix, suggestion, severity)

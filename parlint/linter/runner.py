@@ -1,0 +1,163 @@
+"""Lint one file end to end: read -> load -> adapt -> resolve model -> derive mapping -> rules -> suppressions.
+
+Each stage hands plain data to the next; nothing flows back. Any unexpected exception while linting
+one file becomes a PL000 diagnostic for that file (with ``debug`` it propagates instead).
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass, field, replace
+
+from parlint.linter.config import Settings
+from parlint.linter.context import DeploymentFacts, LintContext
+from parlint.linter.diagnostics import FILE_START, Diagnostic
+from parlint.linter.loader import LoadProblem
+from parlint.linter.mapping import Deployment
+from parlint.linter.suppressions import apply_suppressions, find_suppressions
+from parlint.rules import META_CODES, Rule, all_rules
+
+DEFAULT_MAX_BYTES = 20 * 1024 * 1024
+
+
+@dataclass(frozen=True)
+class RunOptions:
+    model_config: str | None = None
+    max_bytes: int = DEFAULT_MAX_BYTES
+    debug: bool = False
+
+
+@dataclass
+class FileResult:
+    path: str
+    diagnostics: list[Diagnostic] = field(default_factory=list)
+    internal_error: bool = False
+
+
+def decode(data: bytes) -> tuple[str | None, str]:
+    """Text of a file, or None and the reason it is not text. BOMs select UTF-16/32; default UTF-8."""
+    if data.startswith((b"\xff\xfe", b"\xfe\xff")):
+        encoding = "utf-16"
+    elif data.startswith((b"\xff\xfe\x00\x00", b"\x00\x00\xfe\xff")):
+        encoding = "utf-32"
+    else:
+        if b"\0" in data[:8192]:
+            return None, "binary content (NUL bytes): not a text file"
+        encoding = "utf-8-sig"
+    try:
+        return data.decode(encoding), ""
+    except UnicodeDecodeError as error:
+        line = data.count(b"\n", 0, error.start) + 1
+        return None, f"invalid {encoding.upper().replace('-SIG', '')} at byte {error.start} (line {line})"
+
+
+def _read(path: str, options: RunOptions) -> tuple[str | None, LoadProblem | None]:
+    try:
+        size = os.path.getsize(path)
+        if size > options.max_bytes:
+            limit = options.max_bytes // (1024 * 1024)
+            return None, LoadProblem(
+                f"file is {size / (1024 * 1024):.0f} MiB, over the {limit} MiB limit (raise it with --max-file-size)",
+                FILE_START,
+            )
+        with open(path, "rb") as handle:
+            data = handle.read()
+    except OSError as error:
+        return None, LoadProblem(f"cannot read file: {error.strerror or error}", FILE_START)
+    text, reason = decode(data)
+    return text, (LoadProblem(reason, FILE_START) if text is None else None)
+
+
+def _selected(settings: Settings, path: str) -> list[Rule]:
+    return [rule for rule in all_rules() if settings.enabled(rule.code, rule.name, path)]
+
+
+def _build_context(path: str, text: str, settings: Settings, options: RunOptions) -> LintContext:
+    from parlint.linter.adapters import adapt
+    from parlint.linter.derive import derive
+    from parlint.linter.loader import load_text
+    from parlint.linter.models.resolve import resolve_model
+
+    loaded = load_text(path, text)
+    ctx = LintContext(path, list(loaded.problems))
+    if not loaded.ok:
+        return ctx
+    config_dir = os.path.dirname(os.path.abspath(path))
+    for plan in adapt(loaded):
+        structure, source, message = None, "", ""
+        if plan.model is not None:
+            resolution = resolve_model(
+                str(plan.model.value),
+                config_dir=config_dir,
+                models_map=settings.models,
+                model_config=options.model_config,
+            )
+            structure, source, message = resolution.structure, resolution.source, resolution.message
+        gpus_per_node = plan.gpus_per_node.value if plan.gpus_per_node else settings.gpus_per_node
+        deployment = derive(plan, structure, gpus_per_node=gpus_per_node)
+        objective = plan.objective.value if plan.objective else settings.objective
+        ctx.deployments.append(DeploymentFacts(deployment, source, message, objective))
+    return ctx
+
+
+def _selects_any(selector: str, rules: list[Rule]) -> bool:
+    return any(rule.code.startswith(selector.upper()) or rule.name == selector for rule in rules)
+
+
+def _run_rules(ctx: LintContext, rules: list[Rule], settings: Settings) -> list[Diagnostic]:
+    found: list[Diagnostic] = []
+    for rule in rules:
+        for item in rule.check(ctx):
+            diagnostic = rule.diagnostic(item)
+            override = settings.severity.get(rule.code)
+            found.append(replace(diagnostic, severity=override) if override else diagnostic)
+    return found
+
+
+def lint_text(path: str, text: str | None, settings: Settings, options: RunOptions,
+              read_problem: LoadProblem | None = None) -> FileResult:
+    """Lint a buffer that claims to be ``path`` (used for files and for ``--stdin-filename``)."""
+    from parlint.linter.adapters import looks_relevant
+
+    rules = _selected(settings, path)
+    structural = [rule for rule in rules if rule.code not in META_CODES]
+    if text is None:
+        ctx = LintContext(path, [read_problem] if read_problem else [])
+        return FileResult(path, sorted(_run_rules(ctx, structural, settings), key=Diagnostic.sort_key))
+    if not looks_relevant(text) and "parlint:" not in text:
+        return FileResult(path)
+    result = FileResult(path)
+    try:
+        ctx = _build_context(path, text, settings, options)
+        diagnostics = _run_rules(ctx, structural, settings)
+    except Exception as error:  # one bad file must not stop the run
+        if options.debug:
+            raise
+        ctx = LintContext(path, internal_errors=[f"{type(error).__name__}: {error}"])
+        diagnostics = []
+        result.internal_error = True
+    suppressions = find_suppressions(text)
+    diagnostics = apply_suppressions(diagnostics, suppressions)
+    ctx.unused_suppressions = [
+        (suppression, selector)
+        for suppression in suppressions
+        for selector in suppression.selectors
+        if selector not in suppression.used and _selects_any(selector, structural)
+    ]
+    meta = [rule for rule in rules if rule.code in META_CODES]
+    diagnostics.extend(_run_rules(ctx, meta, settings))
+    result.diagnostics = sorted(diagnostics, key=Diagnostic.sort_key)
+    return result
+
+
+def show_deployments(path: str, settings: Settings, options: RunOptions) -> list[Deployment]:
+    """The structural mappings of one file, for ``parlint show`` (no rules run)."""
+    text, _ = _read(path, options)
+    if text is None:
+        return []
+    return [facts.deployment for facts in _build_context(path, text, settings, options).deployments]
+
+
+def lint_path(path: str, settings: Settings, options: RunOptions) -> FileResult:
+    text, problem = _read(path, options)
+    return lint_text(path, text, settings, options, problem)

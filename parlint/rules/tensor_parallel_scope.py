@@ -1,0 +1,106 @@
+"""Tensor parallelism must fit the operators it shards: attention heads, KV heads, the dense FFN width.
+
+What: checks the attention-TP and FFN-TP degrees of every stage against the model: attention heads
+divisible by attention TP; KV heads divisible by TP, or TP a multiple of the KV heads (then each KV
+head is replicated); the dense FFN width divisible by TP; vLLM's padded vocabulary divisible by TP;
+every shard of a block- or group-quantized layer a whole number of blocks. It warns when a TP group
+is larger than a node (TP belongs inside the NVLink domain; cross-node structure is PP). It rejects
+plans that claim TP over embeddings, norms, routers or the whole model.
+
+Why: TP is operator-level parallelism (seed 2.2): it splits heads and hidden dimensions inside one
+layer. The engines refuse degrees that do not divide these dimensions at start-up, after the weights
+are downloaded: vLLM ``"Total number of attention heads (64) must be divisible by tensor parallel size
+(6)."`` (``ModelConfig.verify_with_parallel_config``), ``QKVParallelLinear`` for KV heads,
+``MergedColumnParallelLinear`` for the FFN, ``VocabParallelEmbedding`` for the padded vocabulary and
+``validate_fp8_block_shape`` for FP8 blocks; SGLang applies the same head rules to its attention-TP
+group (``tp / attn-dp-size``); TensorRT-LLM asserts ``num_heads % tp_size == 0`` and replicates KV
+heads. Embeddings, norms and routers are not TP's scope (seed 2.2, 7).
+
+Example (bad), Llama-3.1-70B has 64 heads and 8 KV heads::
+
+    model: meta-llama/Llama-3.1-70B-Instruct
+    tensor-parallel-size: 6
+
+Example (good)::
+
+    model: meta-llama/Llama-3.1-70B-Instruct
+    tensor-parallel-size: 8
+
+Fix: choose a TP from the valid sizes the message lists; across nodes keep TP within the node and add
+pipeline stages.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+from parlint.linter.constraints import tp_problems, valid_tp_sizes
+from parlint.linter.context import DeploymentFacts, LintContext, finding
+from parlint.linter.diagnostics import Finding, Severity
+
+CODE = "PL202"
+NAME = "tensor-parallel-scope"
+SECTION = "2.2, 7"
+SEVERITY = "error"
+FIXABLE = False
+
+OUTSIDE_TP_SCOPE = frozenset(
+    {"embedding", "embeddings", "embed", "lm_head", "norm", "norms", "layernorm", "rmsnorm", "router", "routers",
+     "routing", "gate", "model", "whole-model", "whole_model", "all", "entire-model"}
+)
+DEFAULT_NODE_SIZE = 8
+
+
+def _divisibility(facts: DeploymentFacts) -> Iterator[Finding]:
+    plan, model, deployment = facts.plan, facts.model, facts.deployment
+    tp_source = plan.source("tp")
+    if model is None or tp_source is None or not deployment.stages:
+        return
+    stage = deployment.stages[0]
+    tp = int(tp_source.value)
+    problems = tp_problems(model, plan.engine, stage.ffn_tp, stage.attn_tp)
+    if not problems:
+        return
+    limit = max(deployment.gpus_per_node or DEFAULT_NODE_SIZE, DEFAULT_NODE_SIZE)
+    valid = ", ".join(str(size) for size in valid_tp_sizes(model, plan.engine, limit))
+    related = [(plan.model, f"model {model.id}")] if plan.model else []
+    attn_dp = plan.source("attn_dp")
+    if attn_dp is not None and stage.attn_tp != tp:
+        related.append((attn_dp, f"attention TP is {tp} / {attn_dp.value} = {stage.attn_tp}"))
+    for problem in problems:
+        yield finding(tp_source, f"{problem.message}; valid sizes up to {limit}: {valid}", related=related)
+
+
+def _node_span(facts: DeploymentFacts) -> Iterator[Finding]:
+    plan, deployment = facts.plan, facts.deployment
+    tp_source, node = plan.source("tp"), deployment.gpus_per_node
+    if tp_source is None or node is None or not deployment.stages:
+        return
+    group = deployment.stages[0].attn_tp * deployment.stages[0].attn_dp
+    if int(tp_source.value) > node and group > node:
+        nodes = -(-group // node)
+        yield finding(
+            tp_source,
+            f"tensor parallel group of {group} GPUs spans {nodes} nodes of {node} GPUs: TP all-reduces every "
+            f"layer over the inter-node network; keep TP {node} inside a node and use {nodes} pipeline stages "
+            f"across nodes",
+            severity=Severity.WARNING,
+        )
+
+
+def _scope(facts: DeploymentFacts) -> Iterator[Finding]:
+    for stage in facts.plan.stages:
+        outside = sorted(scope for scope in stage.tp_scope if scope.lower() in OUTSIDE_TP_SCOPE)
+        if outside:
+            yield finding(
+                (stage.file, stage.range),
+                f"tensor parallelism applied to {', '.join(outside)}: TP shards attention heads and the FFN "
+                f"hidden dimension only; embeddings, norms and routers are not TP's scope",
+            )
+
+
+def check(ctx: LintContext) -> Iterator[Finding]:
+    for facts in ctx.deployments:
+        yield from _divisibility(facts)
+        yield from _node_span(facts)
+        yield from _scope(facts)
