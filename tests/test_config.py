@@ -39,7 +39,8 @@ def test_explicit_config_and_command_line_overrides(tmp_path: Path) -> None:
 
 def test_invalid_yaml_config_names_the_position(tmp_path: Path) -> None:
     config = _write(tmp_path / ".parlint.yaml", "select: [PL101]\nhardware:\n  gpus_per_node: eight\n")
-    with pytest.raises(ConfigError, match=r"\.parlint\.yaml:3:3: invalid parlint configuration at hardware/gpus_per_node"):
+    expected = r"\.parlint\.yaml:3:3: invalid parlint configuration at hardware/gpus_per_node"
+    with pytest.raises(ConfigError, match=expected):
         load_settings(config)
 
 

@@ -42,6 +42,11 @@ class Quantization:
     bits: int | None = None
     weight_block_size: tuple[int, int] | None = None
     group_size: int | None = None
+    # The storage format the bytes follow ("fp8", "int8", "int4", "mxfp4", "nvfp4", ...), whatever
+    # library wrote the checkpoint (``method`` keeps the config's own ``quant_method``).
+    scheme: str = ""
+    # "all" linear layers, or only the routed "experts" (gpt-oss MXFP4, Kimi-K2.5 INT4).
+    scope: str = "all"
 
 
 @dataclass(frozen=True)
@@ -59,6 +64,9 @@ class ModelStructure:
     mtp_layers: int = 0
     dtype: str = "bfloat16"
     quantization: Quantization | None = None
+    ffn_gated: bool = True  # SwiGLU/GeGLU (3 matrices) vs plain GELU/ReLU MLPs (2 matrices)
+    # Layers without a growing KV cache (Mamba, linear attention): hybrid models only.
+    non_attention_layers: tuple[int, ...] = ()
     params_total: int = 0
     params_active: int = 0
     source: str = ""
@@ -67,3 +75,9 @@ class ModelStructure:
     @property
     def is_moe(self) -> bool:
         return self.moe is not None and self.moe.experts > 0
+
+    @property
+    def attention_layers(self) -> tuple[int, ...]:
+        """Layers that keep a KV cache."""
+        skipped = set(self.non_attention_layers)
+        return tuple(index for index in range(self.num_layers) if index not in skipped)
