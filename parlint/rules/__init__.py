@@ -52,7 +52,9 @@ class Rule:
 
     @property
     def summary(self) -> str:
-        return self.doc.strip().splitlines()[0] if self.doc.strip() else self.name
+        """The docstring's first paragraph on one line."""
+        paragraph = self.doc.strip().split("\n\n", 1)[0]
+        return " ".join(paragraph.split()) or self.name
 
     def diagnostic(self, found: Finding) -> Diagnostic:
         return Diagnostic(

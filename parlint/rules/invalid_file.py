@@ -1,8 +1,9 @@
-"""The file cannot be read: a syntax error, a duplicate key, a merge-conflict marker, or hostile
-structure (alias bombs, nesting beyond the limit), or a value of the wrong type for its key.
+"""The file cannot be read as its engine would read it.
 
-What: reports each problem that stops parlint from reading the file as its engine would, at the
-position of the offending text.
+What: reports each problem that stops parlint from reading the file, at the position of the
+offending text: a syntax error, a duplicate key, a merge-conflict marker, hostile structure (alias
+bombs, nesting beyond the limit, oversized or binary files), or a value of the wrong type for its key
+(``tensor-parallel-size: "eight"``).
 
 Why: an engine refuses such a file at start-up (PyYAML/argparse/pydantic errors), often after the
 weights have been downloaded. A duplicate key is silently resolved to its last value by PyYAML, so a

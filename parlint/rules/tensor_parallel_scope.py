@@ -67,8 +67,8 @@ def _divisibility(facts: DeploymentFacts) -> Iterator[Finding]:
     attn_dp = plan.source("attn_dp")
     if attn_dp is not None and stage.attn_tp != tp:
         related.append((attn_dp, f"attention TP is {tp} / {attn_dp.value} = {stage.attn_tp}"))
-    for problem in problems:
-        yield finding(tp_source, f"{problem.message}; valid sizes up to {limit}: {valid}", related=related)
+    reasons = "; ".join(problem.message for problem in problems)
+    yield finding(tp_source, f"{reasons}; valid sizes up to {limit}: {valid}", related=related)
 
 
 def _node_span(facts: DeploymentFacts) -> Iterator[Finding]:

@@ -1,4 +1,4 @@
-"""A ``# parlint: disable...`` comment that silences nothing.
+"""A `# parlint: disable...` comment that silences nothing.
 
 What: reports each selector of an inline suppression that matched no diagnostic in this run.
 

@@ -1,0 +1,48 @@
+"""Every shipped fixture lints exactly as its own ``# expect: CODE LINE:COL`` comments say.
+
+Bad fixtures (``fixtures/bad``) carry one expect comment per diagnostic; good fixtures (``fixtures/good``,
+``fixtures/engines``) must be completely clean. The expectations live beside the realistic files they
+describe, so adding a case is adding a file.
+"""
+
+from __future__ import annotations
+
+import re
+from collections import Counter
+from pathlib import Path
+
+import pytest
+
+from parlint.linter.config import Settings
+from parlint.linter.discovery import discover
+from parlint.linter.runner import RunOptions, lint_path
+
+FIXTURES = Path(__file__).resolve().parents[1] / "fixtures"
+EXPECT = re.compile(r"expect: (?P<code>[A-Z]+[0-9]{3}) (?P<line>[0-9]+):(?P<column>[0-9]+)")
+
+
+def _files(*parts: str) -> list[Path]:
+    roots = [FIXTURES / part for part in parts if (FIXTURES / part).is_dir()]
+    return sorted(discover(str(root) for root in roots)) if roots else []
+
+
+def _found(path: Path) -> Counter[tuple[str, int, int]]:
+    result = lint_path(str(path), Settings(root=str(FIXTURES)), RunOptions())
+    return Counter((d.code, d.range.start.line, d.range.start.column) for d in result.diagnostics)
+
+
+def _expected(path: Path) -> Counter[tuple[str, int, int]]:
+    text = path.read_text(encoding="utf-8", errors="replace")
+    return Counter((m["code"], int(m["line"]), int(m["column"])) for m in EXPECT.finditer(text))
+
+
+@pytest.mark.parametrize("path", _files("bad"), ids=lambda path: str(path.relative_to(FIXTURES)))
+def test_bad_fixture_reports_exactly_its_expectations(path: Path) -> None:
+    expected = _expected(path)
+    assert expected, f"{path} has no '# expect:' comment"
+    assert _found(path) == expected
+
+
+@pytest.mark.parametrize("path", _files("good", "engines"), ids=lambda path: str(path.relative_to(FIXTURES)))
+def test_good_fixture_is_clean(path: Path) -> None:
+    assert _found(path) == Counter()
