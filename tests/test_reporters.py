@@ -378,6 +378,32 @@ def test_sarif_uris_are_encoded_and_fixes_without_edits_are_left_out() -> None:
     }
 
 
+class _Metadata:
+    def __init__(self, project_urls: list[str]) -> None:
+        self.project_urls = project_urls
+
+    def get_all(self, name: str) -> list[str] | None:
+        return self.project_urls if name == "Project-URL" else None
+
+
+def test_sarif_information_uri_comes_from_the_installed_metadata(monkeypatch: pytest.MonkeyPatch) -> None:
+    import importlib.metadata
+
+    def installed(name: str) -> _Metadata:
+        assert name == "parlint"
+        return _Metadata(["Homepage, https://example.org/parlint", "Issues, https://example.org/parlint/issues"])
+
+    def not_installed(name: str) -> _Metadata:
+        raise importlib.metadata.PackageNotFoundError(name)
+
+    monkeypatch.setattr(importlib.metadata, "metadata", installed)
+    driver = json.loads(render("sarif", [], Summary(0), RULES))["runs"][0]["tool"]["driver"]
+    assert driver["informationUri"] == "https://example.org/parlint"
+    monkeypatch.setattr(importlib.metadata, "metadata", not_installed)
+    driver = json.loads(render("sarif", [], Summary(0), RULES))["runs"][0]["tool"]["driver"]
+    assert "informationUri" not in driver
+
+
 # --- github -----------------------------------------------------------------------------------
 
 

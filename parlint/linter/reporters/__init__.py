@@ -1,9 +1,9 @@
 """Render diagnostics in one of parlint's output formats.
 
 The CLI imports this package at start-up, so it stays light: each format lives in its own module
-(``<format>_report``) that :func:`render` imports only when that format is chosen. No format module
-imports :mod:`jsonschema`; the JSON output's contract is ``parlint/schemas/output.schema.json`` and
-the tests hold every format to its schema.
+(``<format>_report``) that :func:`render` imports only when that format is chosen, and none imports
+:mod:`jsonschema`. The JSON output's contract is ``parlint/schemas/output.schema.json``; the tests
+validate the JSON output against it and the SARIF output against the official SARIF 2.1.0 schema.
 
 Diagnostics are rendered in the order given: sorting is the caller's decision.
 """
