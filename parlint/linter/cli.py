@@ -13,8 +13,12 @@ import os
 import sys
 import traceback
 from collections.abc import Sequence
+from typing import TYPE_CHECKING
 
 from parlint import __version__
+
+if TYPE_CHECKING:
+    from parlint.linter.reporters import RuleInfo
 
 FORMATS = ("text", "json", "sarif", "github")
 SUBCOMMANDS = ("check", "rules", "rule", "model", "show")
@@ -82,7 +86,7 @@ def _use_color(args: argparse.Namespace) -> bool:
     return not args.no_color and "NO_COLOR" not in os.environ and sys.stdout.isatty()
 
 
-def _rule_infos() -> list[object]:
+def _rule_infos() -> list[RuleInfo]:
     from parlint.linter.reporters import RuleInfo
     from parlint.rules import all_rules
 
@@ -138,7 +142,7 @@ def run_check(argv: Sequence[str]) -> int:
         args.format,
         diagnostics,
         Summary(files_checked=len(results)),
-        _rule_infos(),  # type: ignore[arg-type]
+        _rule_infos(),
         color=_use_color(args),
         quiet=args.quiet,
     )
@@ -241,6 +245,9 @@ def run_show(argv: Sequence[str]) -> int:
 
 def main(argv: Sequence[str] | None = None) -> int:
     arguments = list(sys.argv[1:] if argv is None else argv)
+    if hasattr(sys.stdout, "reconfigure"):
+        # Messages contain characters such as "×"; a non-UTF-8 console must not turn them into a crash.
+        sys.stdout.reconfigure(errors="replace")
     command = arguments[0] if arguments and arguments[0] in SUBCOMMANDS else "check"
     rest = arguments[1:] if arguments and arguments[0] in SUBCOMMANDS else arguments
     handlers = {"check": run_check, "rules": run_rules, "rule": run_rule, "model": run_model, "show": run_show}

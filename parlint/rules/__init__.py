@@ -21,14 +21,6 @@ from parlint.linter.diagnostics import Diagnostic, Finding, Severity
 if TYPE_CHECKING:
     from parlint.linter.context import LintContext
 
-BUILTIN_MODULES = (
-    "internal_error",
-    "invalid_file",
-    "model_unresolved",
-    "tensor_parallel_scope",
-    "unused_suppression",
-)
-
 META_CODES = frozenset({"PL000", "PL003"})
 """Rules the runner drives itself: PL000 after a crash, PL003 after suppressions were applied."""
 
@@ -84,6 +76,13 @@ def rule_from_module(module: ModuleType) -> Rule:
     return Rule(code, name, section, severity, bool(getattr(module, "FIXABLE", False)), doc, check)
 
 
+def builtin_module_names() -> list[str]:
+    """Every public module of this package is a rule: adding a rule is adding a file."""
+    import pkgutil
+
+    return sorted(info.name for info in pkgutil.iter_modules(__path__) if not info.name.startswith("_"))
+
+
 def _third_party_modules() -> Iterator[ModuleType]:
     from importlib.metadata import entry_points
 
@@ -98,7 +97,7 @@ def _third_party_modules() -> Iterator[ModuleType]:
 @lru_cache(maxsize=1)
 def all_rules() -> tuple[Rule, ...]:
     """Every registered rule, ordered by code. Two rules with one code is an error, not a silent override."""
-    modules = [importlib.import_module(f"parlint.rules.{name}") for name in BUILTIN_MODULES]
+    modules = [importlib.import_module(f"parlint.rules.{name}") for name in builtin_module_names()]
     modules.extend(_third_party_modules())
     rules: dict[str, Rule] = {}
     for module in modules:
