@@ -1,0 +1,271 @@
+"""Shell words with exact source positions, for launch commands inside scripts, run-books and manifests.
+
+``shlex`` splits words but forgets where they were; parlint must point at the flag a user wrote, so
+this module is a small POSIX word splitter (hand-rolled on purpose) that keeps every word's range in
+the original file. It handles single and double quotes, backslash escapes, ``\\`` line continuations,
+comments, ``;``/``&&``/``||``/``|`` command separators, ``NAME=value`` assignments and ``$VAR`` /
+``${VAR}`` / ``${VAR:-default}`` expansion from a given environment. A word whose expansion needs an
+unknown variable is marked ``unresolved``: no rule may judge its value.
+
+A continuation broken by trailing whitespace or a comment (``--tp 8 \\ # comment``) ends the
+command in a real shell: the next lines run as a separate command. The splitter does the same and
+records a :class:`BrokenContinuation` naming the words that would be dropped.
+
+Embedded text (a YAML block scalar, a Markdown fence) is split with a ``LineMap`` that maps each line
+of the fragment back to its line and column in the file.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+
+from parlint.linter.diagnostics import Position, Range
+
+_VARIABLE = re.compile(
+    r"\$(?:\{(?P<braced>[A-Za-z_][A-Za-z0-9_]*)(?::?-(?P<default>[^}]*))?\}|(?P<plain>[A-Za-z_][A-Za-z0-9_]*))"
+)
+_ASSIGNMENT = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*=")
+_SEPARATORS = ("&&", "||", ";", "|", "&")
+
+
+@dataclass(frozen=True)
+class LineMap:
+    """Where line ``i`` (0-based) of a fragment starts in the file: (1-based line, 1-based column)."""
+
+    starts: tuple[tuple[int, int], ...]
+
+    @classmethod
+    def identity(cls, text: str) -> LineMap:
+        return cls(tuple((number, 1) for number in range(1, text.count("\n") + 2)))
+
+    def position(self, line: int, column: int) -> Position:
+        if line < len(self.starts):
+            file_line, file_column = self.starts[line]
+        else:
+            file_line, file_column = self.starts[-1][0] + line - len(self.starts) + 1, 1
+        return Position(file_line, file_column + column)
+
+
+@dataclass(frozen=True)
+class Word:
+    text: str
+    range: Range
+    unresolved: bool = False
+    quoted: bool = False
+
+
+@dataclass(frozen=True)
+class BrokenContinuation:
+    """A ``\\`` that does not continue the line; ``dropped`` are the words of the orphaned next lines."""
+
+    range: Range
+    reason: str
+    dropped: tuple[Word, ...]
+
+
+@dataclass
+class Command:
+    words: list[Word] = field(default_factory=list)
+    assignments: dict[str, Word] = field(default_factory=dict)
+
+    @property
+    def range(self) -> Range:
+        return Range(self.words[0].range.start, self.words[-1].range.end)
+
+
+@dataclass
+class Script:
+    commands: list[Command] = field(default_factory=list)
+    broken: list[BrokenContinuation] = field(default_factory=list)
+    variables: dict[str, str] = field(default_factory=dict)
+
+
+class _Scanner:
+    def __init__(self, text: str, lines: LineMap, env: Mapping[str, str], newline_is_space: bool) -> None:
+        self.text = text
+        self.lines = lines
+        self.env = dict(env)
+        self.newline_is_space = newline_is_space
+        self.index = 0
+        self.line = 0
+        self.column = 0
+
+    def position(self) -> Position:
+        return self.lines.position(self.line, self.column)
+
+    def advance(self, count: int = 1) -> None:
+        for _ in range(count):
+            if self.text[self.index] == "\n":
+                self.line += 1
+                self.column = 0
+            else:
+                self.column += 1
+            self.index += 1
+
+    def peek(self, offset: int = 0) -> str:
+        position = self.index + offset
+        return self.text[position] if position < len(self.text) else ""
+
+    def expand(self, raw: str) -> tuple[str, bool]:
+        unresolved = False
+
+        def substitute(match: re.Match[str]) -> str:
+            nonlocal unresolved
+            name = match.group("braced") or match.group("plain")
+            if name in self.env:
+                return self.env[name]
+            if match.group("default") is not None:
+                return match.group("default")
+            unresolved = True
+            return match.group(0)
+
+        return _VARIABLE.sub(substitute, raw), unresolved
+
+    def word(self) -> Word:
+        start = self.position()
+        parts: list[str] = []
+        unresolved = quoted = False
+        while self.index < len(self.text):
+            char = self.peek()
+            if char in " \t\n" or char in ";|&" or (char == "#" and not parts):
+                break
+            if char == "\\":
+                following = self.peek(1)
+                if following == "\n":
+                    break
+                parts.append(following)
+                self.advance(2)
+            elif char == "'":
+                quoted = True
+                self.advance()
+                closing = self.text.find("'", self.index)
+                closing = len(self.text) if closing < 0 else closing
+                parts.append(self.text[self.index:closing])
+                self.advance(closing - self.index)
+                if self.index < len(self.text):
+                    self.advance()
+            elif char == '"':
+                quoted = True
+                self.advance()
+                chunk: list[str] = []
+                while self.index < len(self.text) and self.peek() != '"':
+                    if self.peek() == "\\" and self.peek(1) in '"\\$`':
+                        chunk.append(self.peek(1))
+                        self.advance(2)
+                    else:
+                        chunk.append(self.peek())
+                        self.advance()
+                text, missing = self.expand("".join(chunk))
+                unresolved |= missing
+                parts.append(text)
+                if self.index < len(self.text):
+                    self.advance()
+            else:
+                begin = self.index
+                while self.index < len(self.text) and self.peek() not in " \t\n;|&\\'\"":
+                    self.advance()
+                text, missing = self.expand(self.text[begin:self.index])
+                unresolved |= missing
+                parts.append(text)
+        return Word("".join(parts), Range(start, self.position()), unresolved, quoted)
+
+
+def split(
+    text: str,
+    *,
+    lines: LineMap | None = None,
+    env: Mapping[str, str] | None = None,
+    newline_is_space: bool = False,
+) -> Script:
+    """Split shell ``text`` into commands of positioned words."""
+    scanner = _Scanner(text, lines or LineMap.identity(text), env or {}, newline_is_space)
+    script = Script()
+    current = Command()
+    pending_break: tuple[Range, str] | None = None
+
+    def finish() -> None:
+        nonlocal current
+        if current.words:
+            script.commands.append(current)
+        elif current.assignments:
+            for name, word in current.assignments.items():
+                scanner.env[name] = word.text
+                script.variables[name] = word.text
+        current = Command()
+
+    while scanner.index < len(text):
+        char = scanner.peek()
+        if char == "\\" and scanner.peek(1) == "\n":
+            scanner.advance(2)
+            continue
+        if char == "\\" and _broken_continuation_follows(text, scanner.index):
+            where = Range(scanner.position(), Position(scanner.position().line, scanner.position().column + 1))
+            rest = text[scanner.index + 1:text.find("\n", scanner.index) if "\n" in text[scanner.index:] else len(text)]
+            reason = "a comment" if rest.strip().startswith("#") else "trailing whitespace"
+            pending_break = (where, reason)
+            scanner.advance()
+            while scanner.index < len(text) and scanner.peek() != "\n":
+                scanner.advance()
+            continue
+        if char in " \t" or (char == "\n" and newline_is_space):
+            scanner.advance()
+            continue
+        if char == "\n":
+            scanner.advance()
+            finish()
+            if pending_break is not None:
+                script.broken.append(_orphaned(scanner, pending_break))
+                pending_break = None
+            continue
+        if char == "#":
+            while scanner.index < len(text) and scanner.peek() != "\n":
+                scanner.advance()
+            continue
+        separator = next((item for item in _SEPARATORS if text.startswith(item, scanner.index)), None)
+        if separator:
+            scanner.advance(len(separator))
+            finish()
+            continue
+        word = scanner.word()
+        if not current.words and _ASSIGNMENT.match(word.text) and not word.text.startswith("="):
+            name, _, value = word.text.partition("=")
+            current.assignments[name] = Word(value, word.range, word.unresolved, word.quoted)
+        else:
+            current.words.append(word)
+    finish()
+    if pending_break is not None:
+        script.broken.append(BrokenContinuation(pending_break[0], pending_break[1], ()))
+    return script
+
+
+def _broken_continuation_follows(text: str, index: int) -> bool:
+    """A ``\\`` followed only by spaces/tabs and optionally a comment up to the end of the line."""
+    end = text.find("\n", index)
+    rest = text[index + 1:end if end >= 0 else len(text)]
+    stripped = rest.lstrip(" \t")
+    return bool(rest) and (not stripped or stripped.startswith("#")) and (rest != stripped or stripped.startswith("#"))
+
+
+def _orphaned(scanner: _Scanner, pending: tuple[Range, str]) -> BrokenContinuation:
+    """Split the next line as its own command to name the words the broken continuation drops."""
+    start = scanner.index
+    end = scanner.text.find("\n", start)
+    end = len(scanner.text) if end < 0 else end
+    while end < len(scanner.text) and scanner.text[:end].rstrip(" \t").endswith("\\"):
+        following = scanner.text.find("\n", end + 1)
+        end = len(scanner.text) if following < 0 else following
+    fragment = scanner.text[start:end]
+    line_map = LineMap(tuple(
+        (position.line, position.column)
+        for position in (scanner.lines.position(scanner.line + offset, 0) for offset in range(fragment.count("\n") + 1))
+    ))
+    sub = split(fragment, lines=line_map, env=scanner.env)
+    words = tuple(word for command in sub.commands for word in command.words)
+    return BrokenContinuation(pending[0], pending[1], words)
+
+
+def word_list(values: Sequence[tuple[str, Range]]) -> list[Word]:
+    """Words that are already split, e.g. the items of a Kubernetes ``args:`` list."""
+    return [Word(text, where) for text, where in values]
