@@ -36,6 +36,10 @@ class Position:
     def to_json(self) -> dict[str, int]:
         return {"line": self.line, "column": self.column}
 
+    @classmethod
+    def from_json(cls, data: dict[str, int]) -> Position:
+        return cls(data["line"], data["column"])
+
 
 @dataclass(frozen=True, order=True)
 class Range:
@@ -48,6 +52,10 @@ class Range:
 
     def to_json(self) -> dict[str, Any]:
         return {"start": self.start.to_json(), "end": self.end.to_json()}
+
+    @classmethod
+    def from_json(cls, data: dict[str, Any]) -> Range:
+        return cls(Position.from_json(data["start"]), Position.from_json(data["end"]))
 
 
 FILE_START = Range.of(1, 1, 1, 1)
@@ -145,3 +153,27 @@ class Diagnostic:
             "fix": self.fix.to_json() if self.fix else None,
             "suggestion": self.suggestion.to_json() if self.suggestion else None,
         }
+
+    @classmethod
+    def from_json(cls, data: dict[str, Any]) -> Diagnostic:
+        """The inverse of :meth:`to_json` (the result cache stores diagnostics as JSON)."""
+        fix = data.get("fix")
+        suggestion = data.get("suggestion")
+        return cls(
+            code=data["code"],
+            name=data["name"],
+            severity=Severity(data["severity"]),
+            message=data["message"],
+            file=data["file"],
+            range=Range.from_json(data["range"]),
+            section=data["section"],
+            related=[
+                Related(item["file"], Range.from_json(item["range"]), item["message"]) for item in data["related"]
+            ],
+            fix=Fix(
+                Applicability(fix["applicability"]),
+                fix["description"],
+                tuple(Edit(Range.from_json(edit["range"]), edit["new_text"]) for edit in fix["edits"]),
+            ) if fix else None,
+            suggestion=Suggestion(suggestion["summary"], suggestion["mapping"]) if suggestion else None,
+        )
