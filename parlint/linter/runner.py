@@ -27,11 +27,21 @@ class RunOptions:
     debug: bool = False
 
 
+@dataclass(frozen=True)
+class ModelLookup:
+    """One model resolution a file's result depends on; the result cache re-checks it before reuse."""
+
+    ref: str
+    config_dir: str
+    source: str
+
+
 @dataclass
 class FileResult:
     path: str
     diagnostics: list[Diagnostic] = field(default_factory=list)
     internal_error: bool = False
+    models: list[ModelLookup] = field(default_factory=list)
 
 
 def decode(data: bytes) -> tuple[str | None, str]:
@@ -72,7 +82,9 @@ def _selected(settings: Settings, path: str) -> list[Rule]:
     return [rule for rule in all_rules() if settings.enabled(rule.code, rule.name, path)]
 
 
-def _build_context(path: str, text: str, settings: Settings, options: RunOptions) -> LintContext:
+def _build_context(
+    path: str, text: str, settings: Settings, options: RunOptions, lookups: list[ModelLookup] | None = None
+) -> LintContext:
     from parlint.linter.adapters import adapt
     from parlint.linter.derive import derive
     from parlint.linter.loader import load_text
@@ -93,6 +105,8 @@ def _build_context(path: str, text: str, settings: Settings, options: RunOptions
                 model_config=options.model_config,
             )
             structure, source, message = resolution.structure, resolution.source, resolution.message
+            if lookups is not None:
+                lookups.append(ModelLookup(str(plan.model.value), config_dir, source))
         gpus_per_node = plan.gpus_per_node.value if plan.gpus_per_node else settings.gpus_per_node
         deployment = derive(plan, structure, gpus_per_node=gpus_per_node)
         objective = plan.objective.value if plan.objective else settings.objective
@@ -128,7 +142,7 @@ def lint_text(path: str, text: str | None, settings: Settings, options: RunOptio
         return FileResult(path)
     result = FileResult(path)
     try:
-        ctx = _build_context(path, text, settings, options)
+        ctx = _build_context(path, text, settings, options, result.models)
         diagnostics = _run_rules(ctx, structural, settings)
     except Exception as error:  # one bad file must not stop the run
         if options.debug:
