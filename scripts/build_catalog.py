@@ -74,9 +74,20 @@ def entry_to_config(entry: dict[str, Any]) -> dict[str, Any]:
         config["quantization_config"] = {k: v for k, v in entry["quantization"].items() if k != "note"}
     if isinstance(entry.get("mtp"), dict):
         config.update(entry["mtp"])
+    config.update(_unmodelled_markers(entry))
     if isinstance(entry.get("hybrid"), dict):
         config.update(_hybrid_keys(entry["hybrid"], int(entry["num_hidden_layers"])))
     return config
+
+
+def _unmodelled_markers(entry: dict[str, Any]) -> dict[str, Any]:
+    """Keys of the real configs that the normalizer flags as not expressible in the canonical form."""
+    moe, attention = entry.get("moe") or {}, entry.get("attention") or {}
+    markers = {key: moe.get(key) for key in ("moe_latent_size", "routed_expert_hidden_size", "enable_moe_block")}
+    markers["o_lora_rank"] = attention.get("o_lora_rank") if isinstance(attention, dict) else None
+    markers["hc_mult"] = (entry.get("hyper_connections") or {}).get("hc_mult")
+    markers["block_configs"] = entry.get("heterogeneous")
+    return {key: value for key, value in markers.items() if value is not None}
 
 
 def _moe_keys(moe: dict[str, Any]) -> dict[str, Any]:

@@ -68,6 +68,7 @@ def stem(model_id: str) -> str:
     name = model_id.strip().lower()
     org, _, repo = name.rpartition("/")
     repo = re.sub(r"^meta-llama-", "llama-", repo)
+    repo = re.sub(r"-(instruct|chat|it)(?=-v\d)", "", repo)  # Mixtral-8x7B-Instruct-v0.1
     changed = True
     while changed:
         changed = False

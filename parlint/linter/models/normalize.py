@@ -132,6 +132,7 @@ def normalize_config(raw: Mapping[str, Any], model_id: str = "", source: str = "
         return NormalizeResult(None, reader.missing)
 
     tie = config.get("tie_word_embeddings", raw.get("tie_word_embeddings"))
+    non_attention = _non_attention_layers(reader, model_type, layers)
     structure = ModelStructure(
         id=model_id or str(raw.get("_name_or_path") or ""),
         architecture=architecture,
@@ -147,7 +148,8 @@ def normalize_config(raw: Mapping[str, Any], model_id: str = "", source: str = "
         dtype=_dtype(config, raw),
         quantization=_quantization(raw, config),
         ffn_gated=model_type not in PLAIN_MLP,
-        non_attention_layers=_non_attention_layers(reader, model_type, layers),
+        non_attention_layers=non_attention,
+        unmodelled=_unmodelled(config, non_attention),
         source=source,
         missing=tuple(reader.missing),
     )
@@ -376,6 +378,23 @@ def _non_attention_layers(reader: _Reader, model_type: str, layers: int) -> tupl
     if isinstance(block_types, list) and len(block_types) == layers:
         return tuple(i for i, kind in enumerate(block_types) if str(kind).lower() != "attention")
     return ()
+
+
+UNMODELLED_KEYS = {
+    "moe_latent_size": "latent MoE projections",
+    "routed_expert_hidden_size": "latent MoE projections",
+    "block_configs": "per-layer heterogeneous blocks",
+    "enable_moe_block": "dense MLP beside the MoE block",
+    "hc_mult": "hyper-connections and compressed attention",
+    "o_lora_rank": "low-rank output projection",
+}
+
+
+def _unmodelled(config: Mapping[str, Any], non_attention: tuple[int, ...]) -> tuple[str, ...]:
+    parts = {label for key, label in UNMODELLED_KEYS.items() if config.get(key) is not None}
+    if non_attention:
+        parts.add("Mamba / linear-attention mixer weights")
+    return tuple(sorted(parts))
 
 
 def _max_length(reader: _Reader) -> int | None:

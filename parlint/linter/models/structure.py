@@ -67,6 +67,9 @@ class ModelStructure:
     ffn_gated: bool = True  # SwiGLU/GeGLU (3 matrices) vs plain GELU/ReLU MLPs (2 matrices)
     # Layers without a growing KV cache (Mamba, linear attention): hybrid models only.
     non_attention_layers: tuple[int, ...] = ()
+    # Weights the canonical form cannot express (Mamba mixers, latent MoE, ...): params and memory are
+    # then approximate and memory judgements should stay silent.
+    unmodelled: tuple[str, ...] = ()
     params_total: int = 0
     params_active: int = 0
     source: str = ""
