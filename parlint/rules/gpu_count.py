@@ -1,0 +1,196 @@
+"""The GPUs a file requests or declares must match the GPUs the structural mapping needs.
+
+What: compares every GPU supply a file states (a plan's ``gpus``, ``nnodes`` x GPUs per node, a
+Kubernetes, Helm or SkyPilot GPU request, ``CUDA_VISIBLE_DEVICES``) with the count the structural
+mapping derives: replicas x the GPUs of every pipeline stage, in all, per node, or per engine process.
+Too few GPUs is an error; more than the mapping uses is a warning (idle GPUs), except when the declared
+count is the mechanical product of all parallel degrees: that is an error (seed 7), and the message
+names the degrees that reuse GPUs (EP runs on the GPUs of the stage, not on GPUs of its own).
+
+Why: GPU count is a sum over structure, not a product of degrees (seed 1, 8): ``gpus = replicas x
+sum(|G_s|)``. Degrees inside one stage share its GPUs: SGLang's ``ep-size`` and ``attn-dp-size``
+fold into ``tp-size`` (``server_args.compute_world_size``: "Attention DP runs inside the TP group, so it
+adds no GPUs"); vLLM's EP is TP x DP on the same GPUs (``FusedMoEParallelConfig.make``); TensorRT-LLM
+needs ``moe_tp x moe_ep = tp``. A process that sees fewer GPUs than its share fails at start-up,
+vLLM ``ParallelConfig.__post_init__``: ``"World size (4) is larger than the number of available GPUs
+(1) in this node."``; MII ``_allocate_devices``: ``"Only able to place 1 replicas, but 2 replicas were
+requested."`` Extra GPUs are silently left idle.
+
+Example (bad), a pod that can see one GPU for a TP 4 engine::
+
+    args: ["--model", "meta-llama/Llama-3.1-70B-Instruct", "--tensor-parallel-size", "4"]
+    resources:
+      limits:
+        nvidia.com/gpu: 1
+
+Example (good)::
+
+    args: ["--model", "meta-llama/Llama-3.1-70B-Instruct", "--tensor-parallel-size", "4"]
+    resources:
+      limits:
+        nvidia.com/gpu: 4
+
+Fix: request exactly the GPUs the mapping needs (the message gives the count and how it is built), or
+change the degrees so the mapping fits the GPUs you have.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from math import prod
+
+from parlint.linter.context import DeploymentFacts, LintContext, finding
+from parlint.linter.diagnostics import Finding, Severity, Suggestion
+from parlint.linter.mapping import Deployment
+from parlint.linter.plan import DeclaredPlan, GpuSupply
+
+CODE = "PL101"
+NAME = "gpu-count"
+SECTION = "1, 8, 7"
+SEVERITY = "error"
+FIXABLE = False
+
+# The degrees a mechanical count multiplies, in the order people write them (Deployment.degree_product).
+PRODUCT_DEGREES = (("dp", "DP"), ("tp", "TP"), ("pp", "PP"), ("ep", "EP"), ("cp", "CP"))
+
+
+def _plural(count: int, noun: str) -> str:
+    return f"{count} {noun}{'' if count == 1 else 's'}"
+
+
+def describe_structure(deployment: Deployment) -> str:
+    """How the needed count is built, e.g. ``2 replicas x 2 stages x 8 GPUs``."""
+    sizes = [stage.size for stage in deployment.stages]
+    if len(set(sizes)) == 1:
+        per_replica = f"{_plural(len(sizes), 'stage')} x {_plural(sizes[0], 'GPU')}"
+    else:
+        per_replica = f"stages of {' + '.join(str(size) for size in sizes)} GPUs"
+    return f"{_plural(deployment.replicas, 'replica')} x {per_replica}"
+
+
+def _nodes(plan: DeclaredPlan, supply: GpuSupply) -> int:
+    """The nodes the engine spans: its own ``nnodes`` when written, else the nodes the supply repeats over."""
+    written = plan.get("nnodes")
+    if isinstance(written, int) and written > 0:
+        return written
+    return supply.units if supply.scope == "node" else 1
+
+
+def needed_per_node(plan: DeclaredPlan, deployment: Deployment, nodes: int) -> int:
+    """GPUs one node (or one engine process) drives: vLLM's ``data_parallel_size_local`` DP ranks when
+    written (GPUs per node = TP x PP x PCP x dp_local, vLLM ``EngineArgs.create_engine_config``), else an
+    even share of the deployment over its nodes."""
+    dp, dp_local = plan.get("dp"), plan.get("dp_local")
+    if isinstance(dp, int) and isinstance(dp_local, int) and dp > 0 and 0 < dp_local <= dp:
+        return deployment.gpus_total * dp_local // dp
+    return -(-deployment.gpus_total // nodes)
+
+
+def _engine_world_size(plan: DeclaredPlan) -> int:
+    """vLLM's ``world_size`` = PP x TP x PCP (``ParallelConfig.__post_init__``), the count its check quotes."""
+    return prod(int(plan.get(name, 1) or 1) for name in ("pp", "tp", "cp"))
+
+
+def _mechanical_factors(facts: DeploymentFacts) -> list[tuple[str, int]]:
+    plan, deployment = facts.plan, facts.deployment
+    factors: list[tuple[str, int]] = []
+    for name, label in PRODUCT_DEGREES:
+        value = plan.get(name)
+        if name == "ep" and value is None and plan.get("enable_ep") and deployment.stages:
+            moe = deployment.stages[0].moe
+            value = moe.ep if moe else None
+        if isinstance(value, int) and value > 1:
+            factors.append((label, value))
+    return factors
+
+
+def _mechanical_note(facts: DeploymentFacts, declared: int) -> str:
+    """Why a count equal to the product of all degrees is wrong, or "" when it is not that product."""
+    deployment = facts.deployment
+    factors = _mechanical_factors(facts)
+    product = deployment.degree_product or prod(value for _, value in factors)
+    if declared != product or product == deployment.gpus_total or len(factors) < 2:
+        return ""
+    spelled = " x ".join(f"{label} {value}" for label, value in factors)
+    if prod(value for _, value in factors) != product:
+        spelled = "all parallel degrees multiplied"
+    labels = {label for label, _ in factors}
+    reuse = []
+    if "EP" in labels:
+        group = "TP x DP" if facts.plan.engine == "vllm" and "DP" in labels else "TP"
+        reuse.append(f"EP reuses the {group} GPUs")
+    if "CP" in labels and deployment.stages and deployment.stages[0].cp == 1:
+        reuse.append("CP reuses the TP GPUs")
+    reason = "; ".join(reuse) or "degrees inside one stage share its GPUs"
+    return f"{declared} = {spelled}, the mechanical product; {reason}: the structure needs {deployment.gpus_total}"
+
+
+def _suggestion(deployment: Deployment, per_node: int) -> Suggestion:
+    mapping = deployment.to_json()
+    mapping["gpus_per_node"] = per_node
+    return Suggestion(f"provide {deployment.gpus_total} GPUs ({per_node} per node)", mapping)
+
+
+def _compare(plan: DeclaredPlan, deployment: Deployment, supply: GpuSupply) -> tuple[int, int, str]:
+    """(declared, needed, where) for the first comparison that fails, or equal numbers when all hold.
+
+    A node or process short of its own share is what fails at start-up, so it is checked first; then the
+    total over the nodes; then an oversized share per node (vLLM local DP ranks)."""
+    declared = supply.count.value
+    nodes = _nodes(plan, supply)
+    per_node = needed_per_node(plan, deployment, nodes)
+    where = "per engine process" if supply.scope == "process" else "per node"
+    if supply.scope == "process" or (supply.scope == "node" and declared < per_node):
+        return declared, per_node, where
+    if supply.scope == "total":
+        return supply.total, deployment.gpus_total, "in all"
+    node_units = supply.units if supply.units > 1 else nodes
+    if declared * node_units != deployment.gpus_total:
+        where = f"in all ({node_units} nodes x {declared})" if node_units > 1 else "in all"
+        return declared * node_units, deployment.gpus_total, where
+    return declared, per_node, where
+
+
+def _check_supply(facts: DeploymentFacts, supply: GpuSupply) -> Iterator[Finding]:
+    plan, deployment = facts.plan, facts.deployment
+    if not isinstance(supply.count.value, int) or supply.count.value <= 0:
+        return
+    declared, needed, where = _compare(plan, deployment, supply)
+    if declared == needed:
+        return
+    nodes = _nodes(plan, supply)
+    per_node = needed_per_node(plan, deployment, nodes)
+    structure = describe_structure(deployment)
+    if nodes > 1 and not where.startswith("in all"):
+        structure += f", {per_node} on each of {nodes} nodes"
+    related = [(plan.model, f"model {plan.model.value}")] if plan.model else []
+    related += [(source, f"{source.spelling or name} {source.value}")
+                for name in ("tp", "pp", "dp", "ep", "cp", "dp_local", "nnodes")
+                if (source := plan.source(name)) is not None]
+    suggestion = _suggestion(deployment, per_node)
+    if declared < needed:
+        message = (f"{supply.what} provides {_plural(declared, 'GPU')} {where} but the mapping needs "
+                   f"{needed} ({structure})")
+        world = _engine_world_size(plan)
+        if plan.engine == "vllm" and supply.scope != "total" and supply.count.value < world:
+            message += (f"; vLLM fails at start-up: \"World size ({world}) is larger than the number of "
+                        f"available GPUs ({supply.count.value}) in this node\"")
+        yield finding(supply.count, message, related=related, suggestion=suggestion)
+        return
+    mechanical = _mechanical_note(facts, declared)
+    if mechanical:
+        # Seed 7: a plan whose count multiplies every degree is rejected, not merely wasteful.
+        message = f"{supply.what} declares {_plural(declared, 'GPU')} {where}: {mechanical} ({structure})"
+        yield finding(supply.count, message, related=related, suggestion=suggestion)
+        return
+    message = (f"{supply.what} provides {_plural(declared, 'GPU')} {where} but the mapping uses "
+               f"{needed} ({structure}): {declared - needed} would sit idle")
+    yield finding(supply.count, message, related=related, suggestion=suggestion, severity=Severity.WARNING)
+
+
+def check(ctx: LintContext) -> Iterator[Finding]:
+    for facts in ctx.deployments:
+        if facts.deployment.gpus_total <= 0 or not facts.deployment.stages:
+            continue
+        for supply in facts.plan.supply:
+            yield from _check_supply(facts, supply)
