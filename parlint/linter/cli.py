@@ -13,6 +13,7 @@ import os
 import sys
 import traceback
 from collections.abc import Sequence
+from pathlib import Path
 from typing import TYPE_CHECKING
 
 from parlint import __version__
@@ -77,6 +78,9 @@ def _check_parser() -> argparse.ArgumentParser:
     parser.add_argument("--gpus-per-node", type=_positive, metavar="N", help="GPUs per node where a file does not say")
     parser.add_argument("--objective", choices=("latency", "throughput"), help="deployment objective")
     parser.add_argument("--max-file-size", type=_size, metavar="MIB", help="skip larger files with PL001 (default 20)")
+    parser.add_argument("--no-cache", action="store_true",
+                        help="neither read nor write .parlint_cache/ (also: PARLINT_NO_CACHE=1)")
+    parser.add_argument("-j", "--jobs", type=_positive, metavar="N", help="worker processes (default: CPUs, max 8)")
     parser.add_argument("--debug", action="store_true", help="show tracebacks of internal errors")
     parser.add_argument("--version", action="version", version=f"parlint {__version__}")
     return parser
@@ -100,8 +104,9 @@ def run_check(argv: Sequence[str]) -> int:
     from parlint.linter.config import ConfigError, Overrides, SettingsFinder
     from parlint.linter.diagnostics import Severity
     from parlint.linter.discovery import discover
+    from parlint.linter.parallel import lint_many
     from parlint.linter.reporters import Summary, render
-    from parlint.linter.runner import DEFAULT_MAX_BYTES, FileResult, RunOptions, lint_path, lint_text
+    from parlint.linter.runner import DEFAULT_MAX_BYTES, FileResult, RunOptions, lint_text
 
     args = _check_parser().parse_args(argv)
     overrides = Overrides(
@@ -123,11 +128,14 @@ def run_check(argv: Sequence[str]) -> int:
         elif "-" in paths:
             raise UsageError("'-' (standard input) cannot be combined with other paths")
         else:
+            jobs = []
             for path in discover(paths):
                 settings = finder.for_path(str(path))
-                if settings.excluded(str(path)):
-                    continue
-                results.append(lint_path(str(path), settings, options))
+                if not settings.excluded(str(path)):
+                    jobs.append((str(path), settings))
+            no_cache = args.no_cache or os.environ.get("PARLINT_NO_CACHE", "") not in ("", "0")
+            cache_root = None if no_cache else Path.cwd()
+            results.extend(lint_many(jobs, options, cache_root=cache_root, workers=args.jobs))
     except ConfigError as error:
         print(f"parlint: configuration error: {error}", file=sys.stderr)
         return EXIT_ERROR

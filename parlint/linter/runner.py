@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import os
 from dataclasses import dataclass, field, replace
+from typing import TYPE_CHECKING
 
 from parlint.linter.config import Settings
 from parlint.linter.context import DeploymentFacts, LintContext
@@ -16,6 +17,9 @@ from parlint.linter.loader import LoadProblem
 from parlint.linter.mapping import Deployment
 from parlint.linter.suppressions import apply_suppressions, find_suppressions
 from parlint.rules import META_CODES, Rule, all_rules
+
+if TYPE_CHECKING:
+    from parlint.linter.cache import ResultCache
 
 DEFAULT_MAX_BYTES = 20 * 1024 * 1024
 
@@ -61,7 +65,7 @@ def decode(data: bytes) -> tuple[str | None, str]:
         return None, f"invalid {encoding.upper().replace('-SIG', '')} at byte {error.start} (line {line})"
 
 
-def _read(path: str, options: RunOptions) -> tuple[str | None, LoadProblem | None]:
+def _read_bytes(path: str, options: RunOptions) -> tuple[bytes | None, LoadProblem | None]:
     try:
         size = os.path.getsize(path)
         if size > options.max_bytes:
@@ -71,9 +75,15 @@ def _read(path: str, options: RunOptions) -> tuple[str | None, LoadProblem | Non
                 FILE_START,
             )
         with open(path, "rb") as handle:
-            data = handle.read()
+            return handle.read(), None
     except OSError as error:
         return None, LoadProblem(f"cannot read file: {error.strerror or error}", FILE_START)
+
+
+def _read(path: str, options: RunOptions) -> tuple[str | None, LoadProblem | None]:
+    data, problem = _read_bytes(path, options)
+    if data is None:
+        return None, problem
     text, reason = decode(data)
     return text, (LoadProblem(reason, FILE_START) if text is None else None)
 
@@ -172,6 +182,17 @@ def show_deployments(path: str, settings: Settings, options: RunOptions) -> list
     return [facts.deployment for facts in _build_context(path, text, settings, options).deployments]
 
 
-def lint_path(path: str, settings: Settings, options: RunOptions) -> FileResult:
-    text, problem = _read(path, options)
-    return lint_text(path, text, settings, options, problem)
+def lint_path(path: str, settings: Settings, options: RunOptions, cache: ResultCache | None = None) -> FileResult:
+    data, problem = _read_bytes(path, options)
+    if data is None:
+        return lint_text(path, None, settings, options, problem)
+    key = cache.key(path, data, settings, options) if cache else ""
+    if cache:
+        cached = cache.get(key, path)
+        if cached is not None:
+            return cached
+    text, reason = decode(data)
+    result = lint_text(path, text, settings, options, LoadProblem(reason, FILE_START) if text is None else None)
+    if cache:
+        cache.put(key, result, settings, options)
+    return result
