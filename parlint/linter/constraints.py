@@ -113,3 +113,43 @@ def tp_problems(model: ModelStructure, engine: str, tp: int, attn_tp: int | None
 
 def valid_tp_sizes(model: ModelStructure, engine: str, limit: int) -> list[int]:
     return [size for size in range(1, limit + 1) if not tp_problems(model, engine, size)]
+
+
+# Engines that refuse an expert slice that is not a whole number of columns or quantization blocks:
+# vLLM ``FusedMoEConfig.__post_init__`` and ``validate_fp8_block_shape_moe``; SGLang ``FusedMoE.__init__``
+# and ``check_quantized_moe_compatibility``. TensorRT-LLM divides with ``//`` and asserts nothing.
+EXPERT_SHARD_ENGINES = frozenset({"vllm", "sglang"})
+
+
+def expert_shard_problems(model: ModelStructure, expert_tp: int) -> list[ShardProblem]:
+    """Why cutting every routed expert into ``expert_tp`` slices misfits the expert FFN width or its
+    quantization blocks; engine-neutral (see ``EXPERT_SHARD_ENGINES`` for the engines that refuse it)."""
+    if model.moe is None or expert_tp <= 1 or not model.moe.moe_intermediate_size:
+        return []
+    width = model.moe.moe_intermediate_size
+    if width % expert_tp:
+        return [ShardProblem(
+            "ffn", f"expert FFN width {width} is not divisible by expert tensor parallel size {expert_tp}")]
+    return _block_problems(model, width, expert_tp, "expert FFN width")
+
+
+def experts_per_rank(experts: int, ep: int) -> tuple[int, int]:
+    """(fewest, most) experts one EP rank holds: the first ``experts % ep`` ranks hold one more (vLLM
+    ``determine_expert_map``; TensorRT-LLM backends that opt into non-divisible EP)."""
+    base, remainder = divmod(experts, ep)
+    return base, base + (1 if remainder else 0)
+
+
+def uneven_experts_allowed(engine: str, eplb: bool) -> bool:
+    """Whether ``engine`` accepts (routed + redundant) experts that EP does not divide.
+
+    vLLM spreads the remainder unless EPLB is on (``FusedMoEFactory``: "EPLB currently only supports even
+    distribution of experts across ranks."); SGLang (``FusedMoE.__init__``), DeepSpeed (``MoE.__init__``),
+    Megatron and TensorRT-LLM's default backends (``_init_load_balancer``) require an even split.
+    """
+    return engine == "vllm" and not eplb
+
+
+def valid_ep_sizes(experts: int, limit: int) -> list[int]:
+    """EP sizes up to ``limit`` that give every rank the same number of experts."""
+    return [size for size in range(1, limit + 1) if experts % size == 0]

@@ -1,0 +1,58 @@
+"""A key the engine or chart never reads where it is written is silently ignored (or rejects the file).
+
+What: reports every key the adapter did not accept at its place: a misspelled or removed engine flag, a
+SGLang config key written with underscores, a Helm value at the wrong level. The message names the
+closest key the engine reads there.
+
+Why: what is ignored does not configure anything: the deployment runs with the default instead of the
+written degree. vLLM's ``FlexibleArgumentParser`` and SGLang's argparse stop at an unrecognized argument;
+SGLang's ``ConfigArgumentMerger`` emits config keys verbatim, so ``tp_size:`` becomes the unknown flag
+``--tp_size``; TensorRT-LLM and DeepSpeed configs are ``extra="forbid"`` pydantic models; the vLLM
+production-stack chart silently drops values at the wrong level (``shared/reference/frameworks.md``,
+``real-world-mistakes.md`` SCHEMA_KEY_IGNORED).
+
+Example (bad), an SGLang ``--config`` file::
+
+    model-path: deepseek-ai/DeepSeek-V3
+    tp_size: 8
+
+Example (good)::
+
+    model-path: deepseek-ai/DeepSeek-V3
+    tp-size: 8
+
+Fix: write the key the message names.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Iterator
+
+from parlint.linter.context import LintContext, finding
+from parlint.linter.diagnostics import Finding
+from parlint.linter.plan import KeyNote
+
+CODE = "PL901"
+NAME = "unknown-key"
+SECTION = "-"
+SEVERITY = "warning"
+FIXABLE = False
+
+
+def distinct_notes(groups: Iterable[list[KeyNote]]) -> Iterator[KeyNote]:
+    """Each note once, although several deployments of one file may carry the same key."""
+    seen: set[tuple[str, object, str]] = set()
+    for notes in groups:
+        for note in notes:
+            key = (note.file, note.range, note.spelling)
+            if key not in seen:
+                seen.add(key)
+                yield note
+
+
+def check(ctx: LintContext) -> Iterator[Finding]:
+    for note in distinct_notes(facts.plan.unknown_keys for facts in ctx.deployments):
+        message = note.reason or f"`{note.spelling}` is not read here"
+        if note.replacement and note.replacement not in message:
+            message += f"; the closest valid key is `{note.replacement}`"
+        yield finding((note.file, note.range), message)
