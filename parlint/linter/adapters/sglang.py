@@ -1,0 +1,47 @@
+"""SGLang 0.5.23 ``--config file.yaml`` (frameworks.md §2.2, ``ConfigArgumentMerger`` in
+``python/sglang/srt/utils/server_args_config_parser.py``).
+
+Each key is emitted verbatim as ``--{key}`` with no underscore rewriting, so keys must use the CLI
+dash spelling: ``tp_size:`` becomes ``--tp_size``, an unrecognized argument (recorded as an unknown
+key with its dashed replacement). ``tp:``/``dp:`` work through argparse abbreviation; ``pp:`` is
+ambiguous. A store_true flag set to ``false`` is omitted.
+"""
+
+from __future__ import annotations
+
+from parlint.linter.adapters.common import Resolution, new_plan, read_flat_config, typo
+from parlint.linter.adapters.flags import SGLANG
+from parlint.linter.loader import Document
+from parlint.linter.plan import DeclaredPlan
+
+DIALECT = "sglang-config-yaml"
+
+
+def resolve_key(key: str) -> Resolution:
+    spelling = "--" + key
+    flag = SGLANG.by_cli.get(SGLANG.abbreviation(spelling) or spelling)
+    if flag is not None:
+        return Resolution(flag)
+    ambiguous = SGLANG.ambiguity(spelling)
+    if ambiguous:
+        return Resolution(None, f"ambiguous option: {spelling} could match {', '.join(ambiguous)}",
+                          ambiguous[0][2:])
+    dashed = key.replace("_", "-")
+    if dashed != key and ("--" + dashed) in SGLANG.by_cli:
+        return Resolution(None, f"SGLang config keys must use the CLI dash spelling: `{key}` is passed as "
+                                f"`--{key}`, an unrecognized argument", dashed)
+    return typo(SGLANG, dashed, [name[2:] for name in SGLANG.by_cli])
+
+
+def detection_key(key: str) -> Resolution:
+    """Like :func:`resolve_key`, but an underscore spelling still counts as SGLang's for detection."""
+    resolution = resolve_key(key)
+    if resolution.flag is None and resolution.replacement and "_" in key:
+        return Resolution(SGLANG.by_cli.get("--" + resolution.replacement))
+    return resolution
+
+
+def adapt_sglang(path: str, document: Document) -> DeclaredPlan:
+    plan = new_plan("sglang", DIALECT, path, document)
+    read_flat_config(SGLANG, plan, document, resolve_key)
+    return plan

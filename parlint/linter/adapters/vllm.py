@@ -1,0 +1,34 @@
+"""vLLM ``vllm serve --config file.yaml`` (frameworks.md §1.2, ``FlexibleArgumentParser._pull_args_from_config``).
+
+The file is a flat mapping of long option names without ``--``; dashes and underscores both work
+(each key becomes ``--key``, then underscores are rewritten to dashes). Short aliases (``tp:``) do
+not work, because ``--tp`` is not a vLLM option. ``true`` becomes ``--key``, ``false`` ``--no-key``
+(or is dropped for store_true flags); a mapping value is passed as JSON (``eplb-config``).
+"""
+
+from __future__ import annotations
+
+from parlint.linter.adapters.common import Resolution, new_plan, read_flat_config, typo
+from parlint.linter.adapters.flags import VLLM
+from parlint.linter.loader import Document
+from parlint.linter.plan import DeclaredPlan
+
+DIALECT = "vllm-config-yaml"
+
+
+def resolve_key(key: str) -> Resolution:
+    flag = VLLM.cli_flag("--" + key)
+    if flag is not None:
+        return Resolution(flag)
+    short = VLLM.by_cli.get("-" + key)
+    if short is not None:
+        return Resolution(None, f"short aliases do not work in a vLLM config file: `--{key}` is not a vLLM "
+                                "option", short.long[2:])
+    dashed = key.replace("_", "-")
+    return typo(VLLM, dashed, [name[2:] for name in VLLM.by_cli if name.startswith("--")])
+
+
+def adapt_vllm(path: str, document: Document) -> DeclaredPlan:
+    plan = new_plan("vllm", DIALECT, path, document)
+    read_flat_config(VLLM, plan, document, resolve_key)
+    return plan

@@ -1,0 +1,141 @@
+"""vLLM adapter: `vllm serve --config` YAML and CLI arguments (frameworks.md §1.1, §1.2)."""
+
+from __future__ import annotations
+
+import textwrap
+
+from parlint.linter.adapters import adapt, looks_relevant
+from parlint.linter.adapters.flags import Token, parse_args
+from parlint.linter.diagnostics import Range
+from parlint.linter.loader import load_text
+from parlint.linter.plan import DeclaredPlan
+
+
+def plans(text: str, path: str = "serve.yaml") -> list[DeclaredPlan]:
+    return adapt(load_text(path, textwrap.dedent(text)))
+
+
+def tokens(line: str, row: int = 1, path: str = "run.sh") -> list[Token]:
+    """Split on single spaces and give each word its exact range on ``row``."""
+    words, column = [], 1
+    for word in line.split(" "):
+        words.append(Token(word, path, Range.of(row, column, row, column + len(word))))
+        column += len(word) + 1
+    return words
+
+
+DSV3 = """\
+    # vllm serve --config dsv3.yaml
+    model: deepseek-ai/DeepSeek-V3
+    tensor-parallel-size: 8
+    pipeline_parallel_size: 1        # underscores also accepted
+    data-parallel-size: 2
+    data-parallel-size-local: 1
+    enable-expert-parallel: true
+    all2all-backend: deepep_low_latency
+    enable-eplb: true
+    eplb-config:
+      num_redundant_experts: 32
+    distributed-executor-backend: mp
+    """
+
+
+def test_config_yaml_values_with_exact_ranges() -> None:
+    [plan] = plans(DSV3)
+    assert plan.engine == "vllm" and plan.dialect == "vllm-config-yaml"
+    assert plan.model is not None and plan.model.value == "deepseek-ai/DeepSeek-V3"
+    assert plan.model.range == Range.of(2, 8, 2, 31)
+    tp = plan.settings["tp"]
+    assert (tp.value, tp.range, tp.spelling) == (8, Range.of(3, 23, 3, 24), "tensor-parallel-size")
+    assert plan.settings["pp"].spelling == "pipeline_parallel_size"
+    assert plan.get("dp") == 2 and plan.get("dp_local") == 1
+    assert plan.get("enable_ep") is True and plan.get("eplb") is True
+    redundant = plan.settings["redundant_experts"]
+    assert (redundant.value, redundant.range) == (32, Range.of(11, 26, 11, 28))
+    assert redundant.spelling == "eplb-config.num_redundant_experts"
+    assert plan.get("a2a_backend") == "deepep_low_latency"
+    assert plan.get("executor_backend") == "mp"
+    assert not plan.unknown_keys and not plan.invalid_values
+
+
+def test_short_alias_and_typo_keys_are_unknown_with_replacement() -> None:
+    text = "model: m\ngpu-memory-utilization: 0.9\ndata-parallel-size: 2\ntp: 4\ntensor-paralel-size: 2\nport: 1\n"
+    [plan] = plans(text)
+    assert plan.engine == "vllm"
+    notes = {note.spelling: note for note in plan.unknown_keys}
+    assert notes["tp"].replacement == "tensor-parallel-size"
+    assert notes["tp"].range == Range.of(4, 1, 4, 3)
+    assert notes["tensor-paralel-size"].replacement == "tensor-parallel-size"
+    assert "port" not in notes
+
+
+def test_false_bool_is_recorded_as_false() -> None:
+    [plan] = plans("tensor_parallel_size: 2\nenable_expert_parallel: false\n")
+    assert plan.get("enable_ep") is False
+
+
+def test_wrong_types_are_invalid_values_not_crashes() -> None:
+    text = """\
+        tensor-parallel-size: "eight"
+        pipeline-parallel-size: null
+        data-parallel-size: [1, 2]
+        enable-expert-parallel: maybe
+        gpu-memory-utilization: {a: 1}
+        data-parallel-size-local: 0
+        """
+    [plan] = plans(text)
+    bad = {note.spelling: note for note in plan.invalid_values}
+    assert set(bad) == {"tensor-parallel-size", "pipeline-parallel-size", "data-parallel-size",
+                        "enable-expert-parallel", "gpu-memory-utilization", "data-parallel-size-local"}
+    assert bad["tensor-parallel-size"].range == Range.of(1, 23, 1, 30)
+    assert "tp" not in plan.settings
+
+
+def test_parse_args_forms() -> None:
+    line = ("deepseek-ai/DeepSeek-V3 -tp 8 --data_parallel_size=2 --no-enable-expert-parallel "
+            "--eplb-config.num_redundant_experts 16 --enable-eplb --config cfg.yaml --tensor-paralel-size 4 "
+            "--port 8000")
+    parsed = parse_args("vllm", tokens(line))
+    assert parsed.model is not None and parsed.model.value == "deepseek-ai/DeepSeek-V3"
+    assert parsed.model.range == Range.of(1, 1, 1, 24)
+    tp = parsed.settings["tp"]
+    assert (tp.value, tp.spelling, tp.range) == (8, "-tp", Range.of(1, 29, 1, 30))
+    dp = parsed.settings["dp"]
+    assert dp.value == 2 and dp.range == Range.of(1, 52, 1, 53)
+    assert parsed.settings["enable_ep"].value is False
+    assert parsed.settings["redundant_experts"].value == 16
+    assert parsed.settings["eplb"].value is True
+    assert parsed.config is not None and parsed.config.value == "cfg.yaml"
+    [typo] = parsed.unknown
+    assert typo.spelling == "--tensor-paralel-size" and typo.replacement == "--tensor-parallel-size"
+    assert parsed.other == [] and not parsed.invalid
+
+
+def test_parse_args_json_value_and_invalid() -> None:
+    parsed = parse_args("vllm", tokens('m --eplb-config {"num_redundant_experts":8} -pp two'))
+    assert parsed.settings["redundant_experts"].value == 8
+    [bad] = parsed.invalid
+    assert bad.spelling == "-pp"
+
+
+def test_detection_rejects_unrelated_yaml_and_json() -> None:
+    workflow = """\
+        name: CI
+        on: [push]
+        jobs:
+          test:
+            runs-on: ubuntu-latest
+            strategy:
+              matrix:
+                parallel: [1, 2]
+        """
+    assert plans(workflow) == []
+    assert plans('{"name": "x", "version": "1.0.0", "dependencies": {"tp": "1"}}', "package.json") == []
+    assert plans("model: gpt2\nport: 8000\n") == []
+    assert plans("- tensor-parallel-size\n- 8\n") == []
+
+
+def test_looks_relevant_is_a_superset_filter() -> None:
+    assert looks_relevant(textwrap.dedent(DSV3))
+    assert looks_relevant("tp: 8\n")
+    assert not looks_relevant('{"name": "web", "scripts": {"build": "vite"}}')
