@@ -12,6 +12,9 @@ from __future__ import annotations
 from typing import Any
 
 from parlint.linter.constraints import experts_per_rank
+from parlint.linter.context import finding
+from parlint.linter.diagnostics import Finding
+from parlint.linter.mapping import Deployment, Rejection
 from parlint.linter.models.structure import ModelStructure
 from parlint.linter.plan import DeclaredPlan, Sourced
 
@@ -76,3 +79,23 @@ def moe_mapping(experts: int, ep: int, redundant: int = 0) -> dict[str, Any]:
     low, high = experts_per_rank(experts + redundant, ep)
     return {"ep": ep, "tp": 1, "experts_per_gpu": low if low == high else [low, high],
             "redundant_experts": redundant}
+
+
+def rejections_of(deployment: Deployment, kinds: frozenset[str]) -> list[Rejection]:
+    return [rejection for rejection in deployment.rejections if rejection.kind in kinds]
+
+
+def rejection_finding(plan: DeclaredPlan, rejection: Rejection, message: str,
+                      at: Sourced[Any] | None = None) -> Finding:
+    """A finding at ``at``, else at the first value the engine rejection names (else the plan itself); the
+    rejection's other values are related."""
+    sources = [source for source in rejection.sources if source is not at]
+    if at is None and sources:
+        at = sources.pop(0)
+    related = [(other, f"{other.spelling or 'value'} = {other.value}") for other in sources]
+    return finding(at if at is not None else (plan.file, plan.range), message, related=related)
+
+
+def quoted(message: str) -> str:
+    """An engine message inside a sentence of ours: without its closing full stop."""
+    return message[:-1] if message.endswith(".") else message
