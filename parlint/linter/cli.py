@@ -213,7 +213,8 @@ def run_rule(argv: Sequence[str]) -> int:
 
 
 def run_model(argv: Sequence[str]) -> int:
-    from parlint.linter.models.resolve import render_model, resolve_model
+    from parlint.linter.models.render import render_model
+    from parlint.linter.models.resolve import resolve_model
 
     parser = _format_only("model", "Print a model's resolved structure.")
     parser.add_argument("model", metavar="ID_OR_PATH")

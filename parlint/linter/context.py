@@ -9,6 +9,7 @@ from typing import Any
 from parlint.linter.diagnostics import Finding, Fix, Range, Related, Severity, Suggestion
 from parlint.linter.loader import LoadProblem
 from parlint.linter.mapping import Deployment
+from parlint.linter.models.hardware import GpuSpec
 from parlint.linter.models.structure import ModelStructure
 from parlint.linter.plan import DeclaredPlan, Sourced
 from parlint.linter.suppressions import Suppression
@@ -16,12 +17,14 @@ from parlint.linter.suppressions import Suppression
 
 @dataclass
 class DeploymentFacts:
-    """A deployment plus where its model structure came from (empty ``model_source``: unresolved)."""
+    """A deployment plus where its model structure came from (empty ``model_source``: unresolved), the
+    GPU type (from the file, else the configuration or ``--gpu``; None when unknown) and the objective."""
 
     deployment: Deployment
     model_source: str = ""
     model_message: str = ""
     objective: str | None = None
+    gpu: GpuSpec | None = None
 
     @property
     def plan(self) -> DeclaredPlan:

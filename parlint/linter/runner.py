@@ -98,6 +98,7 @@ def _build_context(
     from parlint.linter.adapters import adapt
     from parlint.linter.derive import derive
     from parlint.linter.loader import load_text
+    from parlint.linter.models.hardware import find_gpu
     from parlint.linter.models.resolve import resolve_model
 
     loaded = load_text(path, text)
@@ -120,7 +121,9 @@ def _build_context(
         gpus_per_node = plan.gpus_per_node.value if plan.gpus_per_node else settings.gpus_per_node
         deployment = derive(plan, structure, gpus_per_node=gpus_per_node)
         objective = plan.objective.value if plan.objective else settings.objective
-        ctx.deployments.append(DeploymentFacts(deployment, source, message, objective))
+        gpu_name = plan.gpu.value if plan.gpu else settings.gpu
+        gpu = find_gpu(str(gpu_name)) if gpu_name else None
+        ctx.deployments.append(DeploymentFacts(deployment, source, message, objective, gpu))
     return ctx
 
 
