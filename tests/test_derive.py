@@ -120,3 +120,91 @@ def test_no_model_still_counts_gpus() -> None:
 
 def test_gpus_per_node_passes_through() -> None:
     assert derive(plan("vllm", tp=8), None, gpus_per_node=8).gpus_per_node == 8
+
+
+def test_sglang_tp8_with_attention_dp8_is_8_gpus() -> None:
+    deployment = build("sglang", DEEPSEEK_V3, tp=8, attn_dp=8, ep=8)
+    assert deployment.gpus_total == 8 and deployment.replicas == 1
+    [stage] = deployment.stages
+    assert (stage.attn_tp, stage.attn_dp) == (1, 8)
+    assert stage.moe is not None and (stage.moe.ep, stage.moe.expert_tp) == (8, 1)
+    assert stage.moe.experts_per_gpu == (32, 32)
+
+
+def test_sglang_dp2_tp8_is_16_gpus_in_two_replicas() -> None:
+    deployment = build("sglang", LLAMA_3_1_70B, tp=8, dp=2)
+    assert (deployment.replicas, deployment.gpus_per_replica, deployment.gpus_total) == (2, 8, 16)
+
+
+def test_sglang_deprecated_dp_attention_is_rewritten() -> None:
+    deployment = build("sglang", DEEPSEEK_V3, tp=8, dp=8, enable_attention_dp=True)
+    assert deployment.replicas == 1 and deployment.stages[0].attn_dp == 8 and not deployment.rejections
+
+
+def test_sglang_a2a_backend_forces_ep_to_tp_and_default_is_tp_sharded() -> None:
+    forced = build("sglang", DEEPSEEK_V3, tp=16, ep=4, a2a_backend="deepep")
+    assert forced.stages[0].moe is not None and forced.stages[0].moe.ep == 16
+    default = build("sglang", DEEPSEEK_V3, tp=8)
+    assert default.stages[0].moe is not None and (default.stages[0].moe.ep, default.stages[0].moe.expert_tp) == (1, 8)
+
+
+def test_sglang_pp4_split_and_partition_ignored_at_pp1() -> None:
+    deployment = build("sglang", DEEPSEEK_V3, tp=2, pp=4)
+    assert [stage.num_layers for stage in deployment.stages] == [15, 15, 15, 16]
+    assert not build("sglang", DEEPSEEK_V3, tp=8, pp_partition=[30, 31]).rejections
+
+
+def test_sglang_rejections() -> None:
+    assert "sglang-dp-with-attn-dp" in kinds(build("sglang", DEEPSEEK_V3, tp=8, dp=2, attn_dp=8))
+    assert "sglang-tp-not-divisible-by-attn-dp" in kinds(build("sglang", DEEPSEEK_V3, tp=8, attn_dp=3))
+    assert "sglang-multinode-dp" in kinds(build("sglang", LLAMA_3_1_70B, tp=8, dp=2, nnodes=2))
+    assert "sglang-tp-pp-not-divisible-by-nnodes" in kinds(build("sglang", LLAMA_3_1_70B, tp=4, nnodes=3))
+    assert "sglang-moe-dense-tp" in kinds(build("sglang", DEEPSEEK_V3, tp=8, moe_dense_tp=2))
+    assert "sglang-tp-not-divisible-by-ep" in kinds(build("sglang", DEEPSEEK_V3, tp=8, ep=3))
+    assert "sglang-experts-not-divisible-by-ep" in kinds(build("sglang", DEEPSEEK_V3, tp=6, ep=6))
+    assert "sglang-dcp-not-dividing-tp" in kinds(build("sglang", DEEPSEEK_V3, tp=8, dcp=3))
+
+
+def test_trtllm_tp8_moe_ep8_with_attention_dp() -> None:
+    deployment = build("trtllm", DEEPSEEK_V3, tp=8, ep=8, moe_tp=1, enable_attention_dp=True)
+    assert deployment.gpus_total == 8 and not deployment.rejections
+    [stage] = deployment.stages
+    assert (stage.attn_tp, stage.attn_dp) == (1, 8)
+    assert stage.moe is not None and (stage.moe.ep, stage.moe.expert_tp, stage.moe.experts_per_gpu) == (8, 1, (32, 32))
+
+
+def test_trtllm_moe_auto_derivation() -> None:
+    only_ep = build("trtllm", DEEPSEEK_V3, tp=8, ep=4).stages[0].moe
+    assert only_ep is not None and (only_ep.ep, only_ep.expert_tp) == (4, 2)
+    default = build("trtllm", DEEPSEEK_V3, tp=8).stages[0].moe
+    assert default is not None and (default.ep, default.expert_tp) == (1, 8)
+    floor = build("trtllm", DEEPSEEK_V3, tp=8, ep=3)
+    assert "trtllm-moe-tp-ep-product" in kinds(floor)
+    assert "trtllm-moe-tp-ep-product" in kinds(build("trtllm", DEEPSEEK_V3, tp=8, ep=8, moe_tp=2))
+    assert "trtllm-cp-moe" in kinds(build("trtllm", DEEPSEEK_V3, tp=4, cp=2, ep=4))
+
+
+def test_trtllm_split_and_partition() -> None:
+    deployment = build("trtllm", DEEPSEEK_V3, tp=2, pp=4, cp=2)
+    assert [stage.num_layers for stage in deployment.stages] == [16, 15, 15, 15]
+    assert deployment.gpus_total == 16 and deployment.stages[1].gpus == (4, 5, 6, 7)
+    wrong = build("trtllm", DEEPSEEK_V3, pp=2, pp_partition=[30, 30])
+    assert wrong.rejections[0].message == "sum(self.pp_partition)=60 does not match num_layers=61."
+
+
+def test_deepspeed_tp_and_ep() -> None:
+    deployment = build("deepspeed", None, tp=4, ep=4, moe_experts=[64])
+    assert deployment.gpus_total == 4
+    moe = deployment.stages[0].moe
+    assert moe is not None and (moe.ep, moe.expert_tp, moe.experts_per_gpu) == (4, 1, (16, 16))
+    assert "deepspeed-experts-not-divisible-by-ep" in kinds(build("deepspeed", None, tp=4, ep=3, moe_experts=[64]))
+    assert "deepspeed-no-pp" in kinds(build("deepspeed", LLAMA_3_1_70B, tp=4, pp=2))
+
+
+def test_mii_tp2_replicas4_is_8_gpus() -> None:
+    deployment = build("mii", LLAMA_3_1_70B, tp=2, replicas=4)
+    assert (deployment.replicas, deployment.gpus_per_replica, deployment.gpus_total) == (4, 2, 8)
+    mapped = build("mii", LLAMA_3_1_70B, tp=2, replicas=2, device_map={"localhost": [[4, 5], [6, 7]]})
+    assert mapped.stages[0].gpus == (4, 5) and not mapped.rejections
+    assert "mii-device-map-group-size" in kinds(build("mii", None, tp=2, replicas=1, device_map={"h": [[0, 1, 2]]}))
+    assert "mii-device-map-replicas" in kinds(build("mii", None, tp=2, replicas=1, device_map={"h": [[0, 1], [2, 3]]}))

@@ -33,6 +33,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
+from parlint.linter.adapters.flags import SGLANG_EP_SPANNING_BACKENDS
 from parlint.linter.mapping import Deployment, MoePhase, Rejection, Stage
 from parlint.linter.models.structure import ModelStructure
 from parlint.linter.plan import DeclaredPlan, Sourced
@@ -109,19 +110,25 @@ def trtllm_split(num_layers: int, pp: int) -> list[int]:
     return [base + (1 if index < remainder else 0) for index in range(pp)]
 
 
+_GET_PP_INDICES = ("len(partitions)={n} does not match pp_size={pp}.",
+                   "sum(partitions)={total} does not match num_hidden_layers={layers}.")
+_PP_LAYERS = ("len(self.pp_partition)={n} does not match self.pp_size={pp}.",
+              "sum(self.pp_partition)={total} does not match num_layers={layers}.")
+
+
 def _layer_ranges(ctx: _Context, pp: int, default_split: Callable[[int, int], list[int]],
-                  partition_name: str, *, partition_ignored_when_pp1: bool = False) -> list[tuple[int, int]]:
+                  messages: tuple[str, str] = _GET_PP_INDICES, *,
+                  partition_ignored_when_pp1: bool = False) -> list[tuple[int, int]]:
     """Contiguous ``[first, last)`` ranges per stage: the declared partition if the engine accepts it."""
     num_layers = ctx.num_layers
     partition = ctx.plan.get("pp_partition")
     parts: list[int] | None = None
     if isinstance(partition, list) and not (partition_ignored_when_pp1 and pp == 1):
+        length, total = messages
         if len(partition) != pp:
-            ctx.reject("pp-partition-length", f"{partition_name}: len(partitions)={len(partition)} does not "
-                       f"match pp_size={pp}.", "pp_partition", "pp")
+            ctx.reject("pp-partition-length", length.format(n=len(partition), pp=pp), "pp_partition", "pp")
         elif num_layers is not None and sum(partition) != num_layers:
-            ctx.reject("pp-partition-sum", f"{partition_name}: sum(partitions)={sum(partition)} does not match "
-                       f"num_hidden_layers={num_layers}.", "pp_partition")
+            ctx.reject("pp-partition-sum", total.format(total=sum(partition), layers=num_layers), "pp_partition")
         else:
             parts = [int(part) for part in partition]
     if num_layers is None:
@@ -188,7 +195,7 @@ def _vllm(ctx: _Context) -> Deployment:
     if ctx.experts is not None:
         per_gpu = experts_per_gpu(ctx.experts + redundant, ep) if use_ep else (ctx.experts, ctx.experts)
     stage_size = tp * pcp
-    ranges = _layer_ranges(ctx, pp, vllm_split, "VLLM_PP_LAYER_PARTITION")
+    ranges = _layer_ranges(ctx, pp, vllm_split)
     stages = []
     for index, layers in enumerate(ranges):
         if moe:
@@ -256,6 +263,216 @@ def _vllm_checks(ctx: _Context, tp: int, pp: int, dp: int, pcp: int, dcp: int, e
                    "nnodes", "dp", "dp_local")
 
 
+# --------------------------------------------------------------------------------------------------
+# SGLang 0.5.23
+
+
+def _sglang(ctx: _Context) -> Deployment:
+    """SGLang: ``compute_world_size`` (GPUs = DP x TP x PP), ``runtime_context.derive_parallel_widths``.
+
+    ``dp-size`` makes whole replicas; attention DP, attention CP, EP, MoE DP and DCP all fold into TP:
+    ``attn_tp = tp // attn_dp // attn_cp``, ``moe_tp = tp // ep // moe_dp``. The deprecated
+    ``--dp-size N --enable-dp-attention`` is rewritten to ``attn_dp N, dp 1``
+    (``parallel_hook.handle_deprecated_dp_attention``). The a2a backends in ``_A2A_EP_SPANNING_BACKENDS``
+    force ``ep = tp`` (``overrides._a2a_ep_size``).
+    """
+    tp, pp, dp, attn_dp, ep, moe_dp, attn_cp, dcp, nnodes = (
+        ctx.degree(name) for name in ("tp", "pp", "dp", "attn_dp", "ep", "moe_dp", "cp", "dcp", "nnodes"))
+    if ctx.flag("enable_attention_dp") and dp > 1:
+        attn_dp, dp = dp, 1
+    if ctx.plan.get("a2a_backend") in SGLANG_EP_SPANNING_BACKENDS:
+        ep = tp
+    redundant = ctx.count("redundant_experts")
+    if attn_dp > 1 and dp > 1:
+        ctx.reject("sglang-dp-with-attn-dp", f"--dp-size {dp} with --attn-dp-size {attn_dp}: data-parallel "
+                   "replicas combined with attention data parallelism are not supported.", "dp", "attn_dp")
+    if tp % attn_dp:
+        ctx.reject("sglang-tp-not-divisible-by-attn-dp", f"assert cfg.tp_size % cfg.attn_dp_size == 0 "
+                   f"(tp_size={tp}, attn_dp_size={attn_dp})", "tp", "attn_dp", "dp", "enable_attention_dp")
+    if attn_cp > 1 and (tp % attn_cp or tp % (attn_dp * attn_cp)):
+        message = ("tp_size must be divisible by attn_cp_size" if tp % attn_cp
+                   else "tp_size must be divisible by attn_dp_size * attn_cp_size")
+        ctx.reject("sglang-tp-not-divisible-by-attn-cp", message, "tp", "cp", "attn_dp")
+    if dp > 1 and nnodes != 1:
+        ctx.reject("sglang-multinode-dp", "multi-node data-parallel replicas are not supported; use attention DP "
+                   "(--attn-dp-size) across nodes", "dp", "nnodes")
+    if (tp * pp) % nnodes:
+        ctx.reject("sglang-tp-pp-not-divisible-by-nnodes", "tp_size must be divisible by number of nodes",
+                   "tp", "pp", "nnodes")
+    dense_tp = ctx.plan.get("moe_dense_tp")
+    if isinstance(dense_tp, int) and dense_tp not in (1, tp):
+        ctx.reject("sglang-moe-dense-tp", "moe_dense_tp_size only supports None, 1, or tp_size currently",
+                   "moe_dense_tp", "tp")
+    if tp % dcp:
+        ctx.reject("sglang-dcp-not-dividing-tp", f"tensor_model_parallel_size ({tp}) must be divisible by "
+                   f"decode_context_parallel_size ({dcp})", "tp", "dcp")
+    moe = ctx.is_moe(fallback=ep > 1)
+    expert_tp = max(tp // ep // moe_dp, 1)
+    model = ctx.model
+    block_quantized = model is not None and model.quantization is not None and model.quantization.weight_block_size
+    if moe and block_quantized and tp % ep:
+        ctx.reject("sglang-tp-not-divisible-by-ep", f"tp_size {tp} must be divisible by ep_size {ep}",
+                   "tp", "ep", "a2a_backend")
+    per_gpu = (0, 0)
+    if moe and ctx.experts is not None:
+        routed = ctx.experts + redundant
+        if routed % ep:
+            ctx.reject("sglang-experts-not-divisible-by-ep", "assert self._num_global_routed % storage_ep_size == "
+                       f"0 ({routed} routed experts incl. redundant, ep_size {ep})", "ep", "redundant_experts",
+                       "a2a_backend", "tp")
+        per_gpu = experts_per_gpu(routed, ep)
+    ranges = _layer_ranges(ctx, pp, sglang_split, partition_ignored_when_pp1=True)
+    stages = []
+    for index, layers in enumerate(ranges):
+        phase = MoePhase(ep, expert_tp, per_gpu, redundant) if moe and _has_moe_layers(
+            model, layers, fallback=ep > 1) else None
+        stages.append(Stage(index, layers, _stage_gpus(index * tp, tp), attn_tp=max(tp // attn_dp // attn_cp, 1),
+                            attn_dp=attn_dp, cp=attn_cp, dcp=dcp,
+                            ffn_tp=dense_tp if isinstance(dense_tp, int) else tp, moe=phase))
+    return Deployment(ctx.plan, model, replicas=dp, stages=stages, rejections=ctx.rejections,
+                      degree_product=dp * attn_dp * tp * pp * ep * attn_cp)
+
+
+# --------------------------------------------------------------------------------------------------
+# TensorRT-LLM
+
+
+def _trtllm(ctx: _Context) -> Deployment:
+    """TensorRT-LLM: ``_ParallelConfig`` (GPUs = TP x PP x CP), ``MappingBase.__init__`` (``tensorrt_llm/mapping.py``).
+
+    ``moe_world_size`` is ``tp`` (ULYSSES CP) or ``tp x cp``; unset MoE sizes are derived by floor division,
+    then ``moe_tp x moe_ep x moe_cluster`` must equal it. Attention DP sets attention DP = tp with
+    attention TP 1. Replicas are separate servers, so one deployment is one replica.
+    """
+    tp, pp, cp = ctx.degree("tp"), ctx.degree("pp"), ctx.degree("cp")
+    cp_type = str(ctx.plan.get("cp_type") or "ULYSSES").upper()
+    cluster = ctx.degree("moe_cluster")
+    moe_world = tp if cp_type == "ULYSSES" else tp * cp
+    moe_ep, moe_tp = ctx.plan.get("ep"), ctx.plan.get("moe_tp")
+    ep_given, tp_given = isinstance(moe_ep, int), isinstance(moe_tp, int)
+    if not ep_given and not tp_given:
+        moe_tp, moe_ep = moe_world // cluster, 1
+    elif not tp_given:
+        moe_tp = moe_world // (moe_ep * cluster)
+    elif not ep_given:
+        moe_ep = moe_world // (moe_tp * cluster)
+    ep, expert_tp = int(moe_ep), int(moe_tp)
+    if expert_tp * ep * cluster != moe_world:
+        ctx.reject("trtllm-moe-tp-ep-product", "moe_tp_size * moe_ep_size * moe_cluster_size must equal to "
+                   f"moe_world_size, but got {expert_tp} * {ep} * {cluster} != {moe_world}",
+                   "ep", "moe_tp", "moe_cluster", "tp")
+    if ep != 1 and cp > 1 and cp_type != "HELIX":
+        ctx.reject("trtllm-cp-moe", f"CP {cp_type} doesn't support MoE tp/ep yet", "cp", "ep", "cp_type")
+    if cluster > 1 and ep != 1:
+        ctx.reject("trtllm-moe-cluster-with-ep", "moe_cluster_size > 1 requires moe_ep_size == 1",
+                   "moe_cluster", "ep")
+    attention_dp = ctx.flag("enable_attention_dp")
+    moe = ctx.is_moe(fallback=ep > 1)
+    per_gpu = experts_per_gpu(ctx.experts, max(ep, 1)) if ctx.experts is not None else (0, 0)
+    size = tp * cp
+    stages = []
+    for index, layers in enumerate(_layer_ranges(ctx, pp, trtllm_split, _PP_LAYERS)):
+        phase = MoePhase(ep, expert_tp, per_gpu) if moe and _has_moe_layers(ctx.model, layers, ep > 1) else None
+        stages.append(Stage(index, layers, _stage_gpus(index * size, size), attn_tp=1 if attention_dp else tp,
+                            attn_dp=tp if attention_dp else 1, cp=cp, ffn_tp=tp, moe=phase))
+    return Deployment(ctx.plan, ctx.model, replicas=1, stages=stages, rejections=ctx.rejections,
+                      degree_product=(tp if attention_dp else 1) * tp * pp * ep * cp)
+
+
+# --------------------------------------------------------------------------------------------------
+# DeepSpeed inference and DeepSpeed-MII
+
+
+def _deepspeed(ctx: _Context) -> Deployment:
+    """DeepSpeed inference v1 (``deepspeed/inference/engine.py``): the TP group is ranks ``0..tp-1``; MoE uses
+    ``moe.ep_size`` and does not TP-shard experts; pipeline parallelism is refused
+    (``InferenceEngine._load_checkpoint``)."""
+    tp, ep, pp = ctx.degree("tp"), ctx.degree("ep"), ctx.degree("pp")
+    if pp > 1:
+        ctx.reject("deepspeed-no-pp", "pipeline parallelism is currently not supported in inference.", "pp")
+    declared = ctx.plan.get("moe_experts")
+    experts = ctx.experts
+    if experts is None and isinstance(declared, list) and declared and isinstance(declared[0], int):
+        experts = declared[0]
+    moe = experts is not None and experts > 1 if ctx.model is None else ctx.model.is_moe
+    phase = None
+    if moe and experts is not None:
+        if experts % ep:
+            ctx.reject("deepspeed-experts-not-divisible-by-ep", f"Number of experts ({experts}) should be "
+                       f"divisible by expert parallel size ({ep})", "ep", "moe_experts")
+        phase = MoePhase(ep, 1, experts_per_gpu(experts, ep))
+    layers = (0, ctx.num_layers) if ctx.num_layers is not None else (0, 0)
+    stage = Stage(0, layers, _stage_gpus(0, tp), attn_tp=tp, ffn_tp=tp, moe=phase)
+    return Deployment(ctx.plan, ctx.model, replicas=1, stages=[stage], rejections=ctx.rejections,
+                      degree_product=tp * ep * pp)
+
+
+def _mii(ctx: _Context) -> Deployment:
+    """DeepSpeed-MII (``mii/config.py``): GPUs = ``tensor_parallel x replica_num``; ``_allocate_devices``
+    checks a ``device_map`` against both."""
+    tp, replicas = ctx.degree("tp"), ctx.degree("replicas")
+    gpus = _stage_gpus(0, tp)
+    device_map = ctx.plan.get("device_map")
+    if isinstance(device_map, dict):
+        groups = [(str(host), group) for host, value in device_map.items() if isinstance(value, list)
+                  for group in value]
+        if len(groups) > replicas:
+            ctx.reject("mii-device-map-replicas", f"Device map contains {len(groups)} mappings, but only "
+                       f"{replicas} replicas were requested. There must be a 1:1 mapping.", "device_map", "replicas")
+        elif len(groups) < replicas:
+            ctx.reject("mii-device-map-replicas", f"Only able to place {len(groups)} replicas, but {replicas} "
+                       "replicas were requested.", "device_map", "replicas")
+        for host, group in groups:
+            size = len(group) if isinstance(group, list) else 1
+            if size != tp:
+                ctx.reject("mii-device-map-group-size", f"Number of devices must match tensor_parallel. Found "
+                           f"{size} devices for host {host}, but tensor_parallel={tp}", "device_map", "tp")
+                break
+        first = groups[0][1] if groups else None
+        if isinstance(first, list) and all(isinstance(gpu, int) for gpu in first) and len(first) == tp:
+            gpus = tuple(first)
+    layers = (0, ctx.num_layers) if ctx.num_layers is not None else (0, 0)
+    stage = Stage(0, layers, gpus, attn_tp=tp, ffn_tp=tp)
+    return Deployment(ctx.plan, ctx.model, replicas=replicas, stages=[stage], rejections=ctx.rejections,
+                      degree_product=replicas * tp)
+
+
+# --------------------------------------------------------------------------------------------------
+# parlint ParallelPlan
+
+
+def _parlint_plan(ctx: _Context) -> Deployment:
+    """A ParallelPlan states its stages: they are kept as declared (not re-derived), so the rules can check
+    contiguity, overlap and GPU disjointness. Attention DP fills the stage's GPUs beside TP x SP; expert
+    TP fills them beside EP."""
+    stages = []
+    for index, declared in enumerate(ctx.plan.stages):
+        gpus = declared.gpus or ()
+        tp, sp = declared.attention_tp or 1, declared.attention_sp or 1
+        attn_dp = len(gpus) // (tp * sp) if gpus and len(gpus) % (tp * sp) == 0 else 1
+        phase = None
+        if declared.expert_parallel is not None:
+            ep = declared.expert_parallel
+            expert_tp = len(gpus) // ep if gpus and len(gpus) % ep == 0 else 1
+            if declared.experts_per_gpu is not None:
+                per_gpu = (declared.experts_per_gpu, declared.experts_per_gpu)
+            else:
+                per_gpu = experts_per_gpu(ctx.experts, ep) if ctx.experts is not None else (0, 0)
+            phase = MoePhase(ep, expert_tp, per_gpu)
+        stages.append(Stage(index, declared.layers, tuple(gpus), attn_tp=tp, attn_dp=max(attn_dp, 1), cp=sp,
+                            ffn_tp=tp, moe=phase))
+    product = 1
+    for name in ("dp", "tp", "pp", "ep", "cp", "attn_dp"):
+        product *= ctx.degree(name)
+    return Deployment(ctx.plan, ctx.model, replicas=ctx.degree("replicas"), stages=stages,
+                      rejections=ctx.rejections, degree_product=product)
+
+
 _BUILDERS: dict[str, Callable[[_Context], Deployment]] = {
     "vllm": _vllm,
+    "sglang": _sglang,
+    "trtllm": _trtllm,
+    "deepspeed": _deepspeed,
+    "mii": _mii,
+    "parlint": _parlint_plan,
 }

@@ -106,6 +106,8 @@ class DeclaredStage:
     file: str
     range: Range
     tp_scope: tuple[str, ...] = ()
+    attention_sp: int | None = None
+    experts_per_gpu: int | None = None
 
 
 @dataclass

@@ -69,8 +69,18 @@ def detect(document: Document, text: str = "") -> Adapter | None:
     data = document.data
     if not isinstance(data, dict):
         return None
-    if data.get("kind") == "ParallelPlan" or _is_mii(data) or _is_deepspeed_inference(data):
-        return None  # their adapters land in the next commits
+    if data.get("kind") == "ParallelPlan":
+        from parlint.linter.adapters.parlint_plan import adapt_parlint_plan
+
+        return adapt_parlint_plan
+    if _is_mii(data):
+        from parlint.linter.adapters.deepspeed import adapt_mii
+
+        return adapt_mii
+    if _is_deepspeed_inference(data):
+        from parlint.linter.adapters.deepspeed import adapt_deepspeed
+
+        return adapt_deepspeed
     return _flat_engine(data, text)
 
 

@@ -399,7 +399,7 @@ MII = EngineFlags(
         Flag("model_name_or_path", STR, "model", ("--model",)),
         Flag("tensor_parallel", INT, "tp", ("--tensor-parallel",), minimum=1),
         Flag("replica_num", INT, "replicas", ("--replica-num",), minimum=1),
-        Flag("device_map", JSON, None),
+        Flag("device_map", JSON, "device_map"),
         Flag("replica_configs", JSON, None),
         Flag("task", STR, None),
         Flag("torch_dist_port", INT, None),
