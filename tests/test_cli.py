@@ -141,8 +141,9 @@ def test_console_script_version() -> None:
 
 
 def test_readme_rule_table_and_docs_are_fresh() -> None:
-    from parlint.linter.ruledocs import readme_with_table, rules_markdown
+    from parlint.linter.ruledocs import readme_with_example, readme_with_table, rules_markdown
 
     readme = (ROOT / "README.md").read_text(encoding="utf-8")
     assert readme == readme_with_table(readme), "README rule table is stale: run python -m parlint.linter.ruledocs"
+    assert readme == readme_with_example(readme, ROOT), "README example is stale: run python -m parlint.linter.ruledocs"
     assert (ROOT / "docs" / "rules.md").read_text(encoding="utf-8") == rules_markdown(), "docs/rules.md is stale"
