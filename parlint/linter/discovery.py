@@ -65,9 +65,14 @@ def discover(paths: Iterable[str]) -> Iterator[Path]:
         if path.is_dir():
             listed = _git_files(path)
             candidates = sorted(listed) if listed is not None else list(_walk(path))
+            virtualenvs = {candidate.parent for candidate in candidates if candidate.name == "pyvenv.cfg"}
             for candidate in candidates:
                 relative = candidate.relative_to(path).parts[:-1]
-                if is_lintable(candidate) and not _skipped(relative) and candidate.is_file() and candidate not in seen:
+                if not is_lintable(candidate) or _skipped(relative) or candidate in seen:
+                    continue
+                if virtualenvs and any(parent in virtualenvs for parent in candidate.parents):
+                    continue
+                if candidate.is_file():
                     seen.add(candidate)
                     yield candidate
         elif path.exists():

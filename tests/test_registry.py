@@ -1,0 +1,55 @@
+"""The rule registry: metadata contract, code collisions, third-party packs through entry points."""
+
+from __future__ import annotations
+
+import types
+
+import pytest
+
+import parlint.rules as registry
+from parlint.rules import RuleError, all_rules, rule_from_module
+
+
+def _module(name: str, **attributes: object) -> types.ModuleType:
+    module = types.ModuleType(name)
+    module.__doc__ = "A rule.\n\nWhat: x.\n"
+    for key, value in attributes.items():
+        setattr(module, key, value)
+    return module
+
+
+def _check(ctx: object) -> list[object]:
+    return []
+
+
+def test_every_builtin_rule_is_documented_and_well_formed() -> None:
+    rules = all_rules()
+    assert [rule.code for rule in rules] == sorted(rule.code for rule in rules)
+    for rule in rules:
+        for section in ("What", "Why", "Example", "Fix"):
+            assert f"{section}" in rule.doc, f"{rule.code} docstring lacks {section}"
+
+
+def test_metadata_is_validated() -> None:
+    with pytest.raises(RuleError, match="lacks rule metadata"):
+        rule_from_module(_module("bad", CODE="PL999", NAME="x", SEVERITY="error", check=_check))
+    with pytest.raises(RuleError, match="bad code"):
+        rule_from_module(_module("bad", CODE="999", NAME="x", SECTION="-", SEVERITY="error", check=_check))
+    with pytest.raises(RuleError, match="lacks rule metadata"):
+        rule_from_module(_module("bad", CODE="PL998", NAME="x", SECTION="-", SEVERITY="fatal", check=_check))
+
+
+def test_third_party_pack_and_collisions(monkeypatch: pytest.MonkeyPatch) -> None:
+    extra = _module("acme_rules.gpu", CODE="AC101", NAME="acme-check", SECTION="-", SEVERITY="warning", check=_check)
+    monkeypatch.setattr(registry, "_third_party_modules", lambda: iter([extra]))
+    registry.all_rules.cache_clear()
+    try:
+        assert registry.rule_by_code("ac101") is not None
+        clash = _module("acme_rules.clash", CODE="PL202", NAME="clash", SECTION="-", SEVERITY="error", check=_check)
+        monkeypatch.setattr(registry, "_third_party_modules", lambda: iter([clash]))
+        registry.all_rules.cache_clear()
+        with pytest.raises(RuleError, match="registered twice"):
+            registry.all_rules()
+    finally:
+        monkeypatch.undo()
+        registry.all_rules.cache_clear()
