@@ -219,7 +219,9 @@ def _compose(text: str) -> Iterator[yaml.Node]:
     loader = _SafeLoader(text)
     try:
         while loader.check_node():
-            yield loader.get_node()
+            node = loader.get_node()
+            if node is not None:
+                yield node
     finally:
         loader.dispose()
 
