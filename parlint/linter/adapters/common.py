@@ -52,11 +52,11 @@ def read_flat_config(table: EngineFlags, plan: DeclaredPlan, document: Document,
             plan.unknown_keys.append(KeyNote(spelling, plan.file, key_range,
                                              flag.note or f"`{spelling}` was removed", flag.removed))
             continue
+        if flag.kind == STORE_TRUE and value is False and false_drops_store_true:
+            continue  # the engine omits the flag, so it never sees it
         if flag.deprecated:
             plan.deprecated_keys.append(KeyNote(spelling, plan.file, key_range,
                                                 flag.note or f"`{spelling}` is deprecated", flag.deprecated))
-        if flag.kind == STORE_TRUE and value is False and false_drops_store_true:
-            continue
         record_value(plan, document, flag, value, pointer, spelling)
 
 

@@ -295,6 +295,7 @@ SGLANG = EngineFlags(
     ),
     abbreviations=(("--tp", "--tp-size"), ("--dp", "--dp-size")),
     ambiguous=(("--pp", ("--pp-size", "--pp-max-micro-batch-size", "--pp-async-batch-depth")),),
+    positional_model=False,
 )
 
 TRTLLM = EngineFlags(
@@ -380,7 +381,7 @@ DEEPSPEED = EngineFlags(
         Flag("replace_method", STR, None),
         Flag("keep_module_on_host", BOOL, None),
         # The launcher (``deepspeed/launcher/runner.py``).
-        Flag("num_gpus", INT, None, ("--num_gpus", "--num_accelerators")),
+        Flag("num_gpus", INT, "launcher_gpus", ("--num_gpus", "--num_accelerators"), minimum=1),
         Flag("num_nodes", INT, "nnodes", ("--num_nodes",)),
         Flag("node_rank", INT, "node_rank", ("--node_rank",), minimum=0),
         Flag("master_addr", STR, None, ("--master_addr",)),
@@ -670,6 +671,11 @@ def parse_args(engine: str, tokens: Sequence[Token]) -> ParsedArgs:
             _store_json(parsed, flag, value, name)
         else:
             _store(parsed, flag, value.text, value, name, flag.setting)
+    launcher_gpus = parsed.settings.pop("launcher_gpus", None)
+    if launcher_gpus is not None:
+        nodes = parsed.settings.get("nnodes")
+        parsed.supply.append(GpuSupply(launcher_gpus, "node", f"deepspeed {launcher_gpus.spelling}",
+                                       nodes.value if nodes is not None and nodes.value > 0 else 1))
     if parsed.settings.get("model") and parsed.model is None:
         parsed.model = parsed.settings.pop("model")
     else:

@@ -36,8 +36,8 @@ def resolve_key(key: str) -> Resolution:
 def detection_key(key: str) -> Resolution:
     """Like :func:`resolve_key`, but an underscore spelling still counts as SGLang's for detection."""
     resolution = resolve_key(key)
-    if resolution.flag is None and resolution.replacement and "_" in key:
-        return Resolution(SGLANG.by_cli.get("--" + resolution.replacement))
+    if resolution.flag is None and "_" in key:
+        return Resolution(SGLANG.by_cli.get("--" + key.replace("_", "-")))
     return resolution
 
 
