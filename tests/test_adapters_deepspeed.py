@@ -59,7 +59,8 @@ def test_mii_config_and_gpu_count() -> None:
 
 
 def test_mii_nested_model_config() -> None:
-    text = '{"deployment_name": "d", "model_config": {"model_name_or_path": "m", "tensor_parallel": 2, "replica_num": 2}}'
+    text = ('{"deployment_name": "d", '
+            '"model_config": {"model_name_or_path": "m", "tensor_parallel": 2, "replica_num": 2}}')
     [plan] = plans(text, "mii.json")
     assert plan.engine == "mii" and plan.model is not None and plan.model.value == "m"
     assert derive(plan, None).gpus_total == 4

@@ -6,8 +6,8 @@ import textwrap
 
 from parlint.linter.adapters import adapt
 from parlint.linter.adapters.flags import parse_args
-from parlint.linter.diagnostics import Range
 from parlint.linter.derive import derive
+from parlint.linter.diagnostics import Range
 from parlint.linter.loader import load_text
 from parlint.linter.plan import DeclaredPlan
 from tests.structures import DEEPSEEK_V3
