@@ -166,7 +166,7 @@ def _check_supply(facts: DeploymentFacts, supply: GpuSupply) -> Iterator[Finding
     related = [(plan.model, f"model {plan.model.value}")] if plan.model else []
     related += [(source, f"{source.spelling or name} {source.value}")
                 for name in ("tp", "pp", "dp", "ep", "cp", "dp_local", "nnodes")
-                if (source := plan.source(name)) is not None]
+                if (source := plan.source(name)) is not None and source.value != 1]
     suggestion = _suggestion(deployment, per_node)
     if declared < needed:
         message = (f"{supply.what} provides {_plural(declared, 'GPU')} {where} but the mapping needs "
