@@ -139,3 +139,9 @@ def test_looks_relevant_is_a_superset_filter() -> None:
     assert looks_relevant(textwrap.dedent(DSV3))
     assert looks_relevant("tp: 8\n")
     assert not looks_relevant('{"name": "web", "scripts": {"build": "vite"}}')
+
+
+def test_fallback_all2all_backend_is_deprecated() -> None:
+    [plan] = plans("model: m\ndata-parallel-size: 2\nenable-expert-parallel: true\nall2all-backend: pplx\n")
+    [note] = plan.deprecated_keys
+    assert note.replacement == "allgather_reducescatter" and note.range == Range.of(4, 18, 4, 22)

@@ -8,6 +8,11 @@ that sets no parallelism is no plan (CI workflows, manifests, ``package.json``..
 
 Each engine's flags live in :mod:`parlint.linter.adapters.flags`; launch-command adapters reuse
 :func:`parlint.linter.adapters.flags.parse_args`.
+
+Besides the canonical settings listed in :mod:`parlint.linter.plan`, adapters record: ``dp_rank``
+(vLLM ``data_parallel_rank``), ``moe_experts`` (DeepSpeed ``moe.moe_experts``), ``moe_cluster`` and
+``cp_type`` (TensorRT-LLM ``moe_cluster_parallel_size``, ``cp_config.cp_type``), ``gpus_per_node``
+(TensorRT-LLM, also copied to ``DeclaredPlan.gpus_per_node``) and ``device_map`` (MII).
 """
 
 from __future__ import annotations

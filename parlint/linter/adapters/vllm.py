@@ -9,9 +9,9 @@ not work, because ``--tp`` is not a vLLM option. ``true`` becomes ``--key``, ``f
 from __future__ import annotations
 
 from parlint.linter.adapters.common import Resolution, new_plan, read_flat_config, typo
-from parlint.linter.adapters.flags import VLLM
+from parlint.linter.adapters.flags import VLLM, VLLM_A2A_FALLBACK
 from parlint.linter.loader import Document
-from parlint.linter.plan import DeclaredPlan
+from parlint.linter.plan import DeclaredPlan, KeyNote
 
 DIALECT = "vllm-config-yaml"
 
@@ -31,4 +31,10 @@ def resolve_key(key: str) -> Resolution:
 def adapt_vllm(path: str, document: Document) -> DeclaredPlan:
     plan = new_plan("vllm", DIALECT, path, document)
     read_flat_config(VLLM, plan, document, resolve_key)
+    backend = plan.settings.get("a2a_backend")
+    if backend is not None and backend.value in VLLM_A2A_FALLBACK:
+        plan.deprecated_keys.append(KeyNote(
+            backend.spelling, plan.file, backend.range,
+            f"all2all backend {backend.value!r} still parses in vLLM 0.33 but falls back to "
+            "allgather_reducescatter with a warning", "allgather_reducescatter"))
     return plan
