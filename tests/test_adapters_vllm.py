@@ -145,3 +145,14 @@ def test_fallback_all2all_backend_is_deprecated() -> None:
     [plan] = plans("model: m\ndata-parallel-size: 2\nenable-expert-parallel: true\nall2all-backend: pplx\n")
     [note] = plan.deprecated_keys
     assert note.replacement == "allgather_reducescatter" and note.range == Range.of(4, 18, 4, 22)
+
+
+def test_partition_environment_value() -> None:
+    from parlint.linter.adapters.flags import PP_PARTITION_ENV, parse_partition
+    from parlint.linter.plan import KeyNote, Sourced
+
+    where = Range.of(3, 30, 3, 41)
+    good = parse_partition("vllm", "15,15,16,15", "run.sh", where, PP_PARTITION_ENV["vllm"])
+    assert isinstance(good, Sourced) and good.value == [15, 15, 16, 15] and good.range == where
+    bad = parse_partition("sglang", "15;46", "run.sh", where, PP_PARTITION_ENV["sglang"])
+    assert isinstance(bad, KeyNote) and bad.reason.startswith("Invalid partition string: '15;46'")
