@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from parlint.linter.context import DeploymentFacts, LintContext
 from parlint.linter.diagnostics import Finding, Range
-from parlint.linter.mapping import Deployment, MoePhase, Stage
+from parlint.linter.mapping import Deployment
 from parlint.linter.models.structure import Attention, ModelStructure
-from parlint.linter.plan import DeclaredPlan, DeclaredStage, Sourced
+from parlint.linter.plan import DeclaredPlan, DeclaredStage
 from parlint.rules import pipeline_outer_structure as rule
 
 FILE = "plan.yaml"
@@ -62,14 +62,3 @@ def test_without_the_model_identical_stages_are_still_two_stages_on_the_same_lay
     [found] = _run(_stage((0, 80), None, 6), _stage((0, 80), None, 7), model=None)
     assert found.message.startswith("stages 0 and 1 both hold layers [0, 80)")
 
-
-def test_derived_group_larger_than_its_stage() -> None:
-    plan = DeclaredPlan("trtllm", FILE, Range.of(1, 1, 9, 1))
-    plan.settings["ep"] = Sourced(16, FILE, Range.of(4, 27, 4, 29), "moe_expert_parallel_size")
-    moe = MoePhase(ep=16, expert_tp=1, experts_per_gpu=(16, 16))
-    stages = [Stage(index, (index * 30, index * 30 + 30), tuple(range(index * 8, index * 8 + 8)), attn_tp=8, moe=moe)
-              for index in range(2)]
-    deployment = Deployment(plan, None, 1, stages)
-    [found] = rule.check(LintContext(FILE, deployments=[DeploymentFacts(deployment)]))
-    assert found.range.start.line == 4
-    assert "a group of 16 GPUs on pipeline stage 0 of 8 GPUs would span two stages" in found.message

@@ -1,9 +1,10 @@
 """PP is the outer structure: stages own distinct layers and distinct GPUs, with TP/EP groups inside each.
 
-What: checks the stages of a plan (``kind: ParallelPlan``) and of the derived mapping: two stages on the
-same GPU ids (a stage replicating another's TP/EP group instead of owning GPUs); two stages holding the
-same layers; every stage holding the whole model (PP used as a replica count); a TP or EP group larger
-than its stage, which would span two stages.
+What: checks the stages of a plan (``kind: ParallelPlan``): two stages on the same GPU ids (a stage
+replicating another's TP/EP group instead of owning GPUs); two stages holding the same layers; every
+stage holding the whole model (PP used as a replica count); a TP or EP group larger than its stage,
+which would span two stages. (Engine configs cannot express these: their rank layout keeps groups
+inside a stage, and an EP size that does not tile the stage is PL204's.)
 
 Why: seed 5: "PP splits layers into pipeline stages; each stage may internally use TP or EP; PP does NOT
 replicate TP or EP groups", with the hierarchy ``PP (layer split) -> TP / EP (inside each stage)``. The
@@ -17,14 +18,14 @@ Example (bad)::
     kind: ParallelPlan
     model: meta-llama/Llama-3.1-70B-Instruct
     stages:
-      - {layers: [0, 40], gpus: [0, 1, 2, 3, 4, 5, 6, 7], attention_tp: 8}
-      - {layers: [40, 80], gpus: [0, 1, 2, 3, 4, 5, 6, 7], attention_tp: 8}
+      - {layers: [0, 40], gpus: [0, 1, 2, 3, 4, 5, 6, 7], attention: {tp: 8}}
+      - {layers: [40, 80], gpus: [0, 1, 2, 3, 4, 5, 6, 7], attention: {tp: 8}}
 
 Example (good)::
 
     stages:
-      - {layers: [0, 40], gpus: [0, 1, 2, 3, 4, 5, 6, 7], attention_tp: 8}
-      - {layers: [40, 80], gpus: [8, 9, 10, 11, 12, 13, 14, 15], attention_tp: 8}
+      - {layers: [0, 40], gpus: [0, 1, 2, 3, 4, 5, 6, 7], attention: {tp: 8}}
+      - {layers: [40, 80], gpus: [8, 9, 10, 11, 12, 13, 14, 15], attention: {tp: 8}}
 
 Fix: give every stage its own GPUs and its own block of layers, size TP and EP groups to the stage's
 GPUs, and write full copies of the model as replicas (DP), not as stages.
@@ -122,27 +123,9 @@ def _groups_span_stages(facts: DeploymentFacts) -> Iterator[Finding]:
                               f"{label} {size} or give the stage {group} GPUs")
 
 
-def _derived_groups_span_stages(facts: DeploymentFacts) -> Iterator[Finding]:
-    """The same check on the derived mapping of an engine config (plans are judged on their own stages)."""
-    plan = facts.plan
-    if plan.stages:
-        return
-    for stage in facts.deployment.stages:
-        attention = stage.attn_tp * stage.attn_dp * stage.cp
-        expert = stage.moe.ep * stage.moe.expert_tp if stage.moe else 0
-        group = max(attention, expert)
-        if stage.size and group > stage.size:
-            source = plan.source("ep" if expert > attention else "tp")
-            if source is not None:
-                yield finding(source, f"a group of {group} GPUs on pipeline stage {stage.index} of {stage.size} "
-                                      f"GPUs would span two stages: TP and EP groups live inside one stage")
-                return
-
-
 def check(ctx: LintContext) -> Iterator[Finding]:
     for facts in ctx.deployments:
         yield from _stage_as_replicas(facts)
         yield from _shared_layers(facts)
         yield from _shared_gpus(facts)
         yield from _groups_span_stages(facts)
-        yield from _derived_groups_span_stages(facts)
