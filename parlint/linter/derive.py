@@ -45,6 +45,10 @@ def derive(plan: DeclaredPlan, model: ModelStructure | None, *, gpus_per_node: i
     deployment = builder(_Context(plan, model))
     if gpus_per_node is None and plan.gpus_per_node is not None:
         gpus_per_node = plan.gpus_per_node.value
+    nnodes = plan.get("nnodes")
+    if gpus_per_node is None and isinstance(nnodes, int) and nnodes > 1 and deployment.gpus_total % nnodes == 0:
+        # vLLM and SGLang spread the world evenly over --nnodes (vLLM: local_world_size = world_size // nnodes).
+        gpus_per_node = deployment.gpus_total // nnodes
     deployment.gpus_per_node = gpus_per_node
     return deployment
 
