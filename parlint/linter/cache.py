@@ -14,7 +14,6 @@ import dataclasses
 import hashlib
 import json
 import os
-import tempfile
 from pathlib import Path
 from typing import Any
 
@@ -95,6 +94,8 @@ class ResultCache:
             "models_map": settings.models,
             "model_config": options.model_config,
         }
+        import tempfile
+
         try:
             self._prepare()
             entry = self._entry(key)

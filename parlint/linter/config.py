@@ -13,7 +13,6 @@ import os
 import sys
 from dataclasses import dataclass, field, replace
 from functools import lru_cache
-from importlib import resources
 from pathlib import Path
 from typing import Any
 
@@ -119,6 +118,8 @@ def _toml_key_line(path: Path, key: str) -> int:
 
 @lru_cache(maxsize=1)
 def _schema() -> dict[str, Any]:
+    from importlib import resources
+
     text = resources.files("parlint.schemas").joinpath("config.schema.json").read_text(encoding="utf-8")
     loaded: dict[str, Any] = json.loads(text)
     return loaded

@@ -4,11 +4,9 @@ same report."""
 
 from __future__ import annotations
 
-import multiprocessing
 import os
 import sys
 from collections.abc import Sequence
-from concurrent.futures import ProcessPoolExecutor
 from pathlib import Path
 
 from parlint.linter.config import Settings
@@ -45,6 +43,9 @@ def lint_many(
     if count <= 1 or len(work) < PARALLEL_THRESHOLD or options.debug:
         _init_worker(cache_root)
         return [_lint_one(job) for job in work]
+    import multiprocessing
+    from concurrent.futures import ProcessPoolExecutor
+
     # fork keeps the parent's imports (cheap workers); other platforms use their safe default.
     context = multiprocessing.get_context("fork") if sys.platform == "linux" else None
     chunk = max(1, len(work) // (count * 8))
