@@ -6,7 +6,7 @@ from typing import Any
 
 from parlint.linter.context import DeploymentFacts, LintContext
 from parlint.linter.diagnostics import Finding, Range, Severity
-from parlint.linter.mapping import Deployment, MoePhase, Stage
+from parlint.linter.mapping import Deployment, MoePhase, Rejection, Stage
 from parlint.linter.plan import DeclaredPlan, GpuSupply, Sourced
 from parlint.rules import gpu_count
 
@@ -109,3 +109,17 @@ def test_no_stages_or_bad_counts_stay_silent() -> None:
     plan = _plan("vllm", tp=4)
     assert _run(Deployment(plan, None, 1, []), _supply(1, "node", "nvidia.com/gpu limit")) == []
     assert _run(_deployment(_plan("vllm", tp=4), 1, [4]), _supply(0, "node", "nvidia.com/gpu limit")) == []
+
+
+def test_mii_device_map_that_does_not_match_the_replicas() -> None:
+    plan = _plan("mii", tp=4, replicas=2)
+    plan.settings["device_map"] = _at({"localhost": [[0, 1, 2, 3]]}, 9, "device_map")
+    rejection = Rejection("mii-device-map-replicas", "Only able to place 1 replicas, but 2 replicas were requested.",
+                          (plan.settings["device_map"], plan.settings["replicas"]))
+    deployment = _deployment(plan, 2, [4])
+    deployment.rejections.append(rejection)
+    [found] = _run(deployment)
+    assert found.range.start.line == 9
+    assert ('MII fails with "Only able to place 1 replicas, but 2 replicas were requested."; 2 replicas of '
+            "tensor_parallel 4 need 2 groups of 4 GPUs, 8 GPUs in all") in found.message
+    assert [item.message for item in found.related] == ["replicas 2"]

@@ -5,7 +5,7 @@ What: rejects a replica whose pipeline stages do not hold the whole model (repli
 the model); DP presented as a latency measure (objective ``latency`` with replicas > 1 while a larger
 TP on the same GPUs is valid); and engine DP semantics that cannot work: SGLang ``--dp-size`` replicas
 across nodes, ``--dp-size`` together with ``--attn-dp-size``, the deprecated ``--enable-dp-attention``
-without a DP degree (a no-op, warning), and DP run as independent engines while expert parallelism is on.
+without a DP degree (a no-op, warning).
 
 Why: DP operates outside the model, parallelizes requests, does not split parameters and does not
 reduce single-request latency (seed 2.1); treating DP as a latency optimization is an invalid plan
@@ -14,9 +14,7 @@ reduce single-request latency (seed 2.1); treating DP as a latency optimization 
 nodes"``) and replicas combined with attention DP (``parallel_hook.handle_data_parallelism``:
 ``"--dp-size 2 with --attn-dp-size 4: data-parallel replicas combined with attention data parallelism
 are not supported."``); ``--enable-dp-attention`` only rewrites ``--dp-size N`` into ``--attn-dp-size
-N`` (``parallel_hook.handle_deprecated_dp_attention``), so with DP 1 it does nothing. DP ranks that run
-as independent engines while EP is on each load a different slice of the experts and never exchange
-tokens: lm-evaluation-harness scored about 5% instead of 85% that way (PR #3734).
+N`` (``parallel_hook.handle_deprecated_dp_attention``), so with DP 1 it does nothing.
 
 Example (bad), SGLang replicas across two nodes::
 
@@ -59,8 +57,6 @@ DP_REJECTIONS = {
     "sglang-multinode-dp": "for a dense model run one SGLang server per node behind sglang_router instead",
     "sglang-dp-with-attn-dp": "keep --attn-dp-size (attention DP inside the TP group) and set --dp-size 1; run "
                               "more replicas as separate servers",
-    "dp-ep-independent-engines": "run the DP ranks as one engine (one data-parallel group with a shared expert "
-                                 "group), or turn expert parallelism off for independent replicas",
 }
 
 

@@ -1,8 +1,9 @@
 """The GPUs a file requests or declares must match the GPUs the structural mapping needs.
 
 What: compares every GPU supply a file states (a plan's ``gpus``, ``nnodes`` x GPUs per node, a
-Kubernetes, Helm or SkyPilot GPU request, ``CUDA_VISIBLE_DEVICES``) with the count the structural
-mapping derives: replicas x the GPUs of every pipeline stage, in all, per node, or per engine process.
+Kubernetes, Helm or SkyPilot GPU request, ``CUDA_VISIBLE_DEVICES``, a DeepSpeed-MII ``device_map``)
+with the count the structural mapping derives: replicas x the GPUs of every pipeline stage, in all,
+per node, or per engine process.
 Too few GPUs is an error; more than the mapping uses is a warning (idle GPUs), except when the declared
 count is the mechanical product of all parallel degrees: that is an error (seed 7), and the message
 names the degrees that reuse GPUs (EP runs on the GPUs of the stage, not on GPUs of its own).
@@ -41,7 +42,7 @@ from math import prod
 
 from parlint.linter.context import DeploymentFacts, LintContext, finding
 from parlint.linter.diagnostics import Finding, Severity, Suggestion
-from parlint.linter.mapping import Deployment
+from parlint.linter.mapping import Deployment, Rejection
 from parlint.linter.plan import DeclaredPlan, GpuSupply
 
 CODE = "PL101"
@@ -50,6 +51,8 @@ SECTION = "1, 8, 7"
 SEVERITY = "error"
 FIXABLE = False
 
+# DeepSpeed-MII ``_allocate_devices`` refusals of a device map (derive.py Rejection kinds).
+DEVICE_MAP_REJECTIONS = frozenset({"mii-device-map-replicas", "mii-device-map-group-size"})
 # The degrees a mechanical count multiplies, in the order people write them (Deployment.degree_product).
 PRODUCT_DEGREES = (("dp", "DP"), ("tp", "TP"), ("pp", "PP"), ("ep", "EP"), ("cp", "CP"))
 
@@ -188,8 +191,27 @@ def _check_supply(facts: DeploymentFacts, supply: GpuSupply) -> Iterator[Finding
     yield finding(supply.count, message, related=related, suggestion=suggestion, severity=Severity.WARNING)
 
 
+def _device_map(facts: DeploymentFacts, rejection: Rejection) -> Iterator[Finding]:
+    """MII's ``device_map`` is a GPU declaration: one group of ``tensor_parallel`` GPUs per replica."""
+    plan, deployment = facts.plan, facts.deployment
+    at = plan.source("device_map") or (rejection.sources[0] if rejection.sources else None)
+    if at is None:
+        return
+    tp = deployment.stages[0].size if deployment.stages else int(plan.get("tp", 1) or 1)
+    yield finding(at,
+                  f"the device map does not match the mapping: MII fails with \"{rejection.message}\"; "
+                  f"{_plural(deployment.replicas, 'replica')} of tensor_parallel {tp} need "
+                  f"{_plural(deployment.replicas, 'group')} of {_plural(tp, 'GPU')}, "
+                  f"{deployment.replicas * tp} GPUs in all",
+                  related=[(source, f"{source.spelling or 'value'} {source.value}")
+                           for source in rejection.sources if source is not at])
+
+
 def check(ctx: LintContext) -> Iterator[Finding]:
     for facts in ctx.deployments:
+        for rejection in facts.deployment.rejections:
+            if rejection.kind in DEVICE_MAP_REJECTIONS:
+                yield from _device_map(facts, rejection)
         if facts.deployment.gpus_total <= 0 or not facts.deployment.stages:
             continue
         for supply in facts.plan.supply:
