@@ -41,5 +41,5 @@ def check(ctx: LintContext) -> Iterator[Finding]:
     for facts in ctx.deployments:
         model = facts.plan.model
         if model is not None and facts.model is None:
-            message = facts.model_message or "no config.json found offline"
-            yield finding(model, f"model {model.value!r} unresolved: {message}; structure rules skipped")
+            message = facts.model_message or f"no config.json found offline for model {model.value!r}"
+            yield finding(model, f"{message}; structure rules skipped for this deployment")
