@@ -123,3 +123,12 @@ def test_mii_device_map_that_does_not_match_the_replicas() -> None:
     assert ('MII fails with "Only able to place 1 replicas, but 2 replicas were requested."; 2 replicas of '
             "tensor_parallel 4 need 2 groups of 4 GPUs, 8 GPUs in all") in found.message
     assert [item.message for item in found.related] == ["replicas 2"]
+
+
+def test_surplus_nodes_are_counted_in_all_and_the_engine_keeps_its_own_node_size() -> None:
+    plan = _plan("sglang", tp=8, ep=8)
+    moe = MoePhase(ep=8, expert_tp=1, experts_per_gpu=(32, 32))
+    [found] = _run(_deployment(plan, 1, [8], moe=moe, degree_product=64),
+                   _supply(8, "node", "SkyPilot accelerators H200:8", units=8))
+    assert found.message.startswith("SkyPilot accelerators H200:8 declares 64 GPUs in all (8 nodes x 8): 64 = TP 8")
+    assert found.suggestion is not None and found.suggestion.summary == "provide 8 GPUs (8 per node)"

@@ -71,12 +71,15 @@ def describe_structure(deployment: Deployment) -> str:
     return f"{_plural(deployment.replicas, 'replica')} x {per_replica}"
 
 
-def _nodes(plan: DeclaredPlan, supply: GpuSupply) -> int:
-    """The nodes the engine spans: its own ``nnodes`` when written, else the nodes the supply repeats over."""
+def _nodes(plan: DeclaredPlan, deployment: Deployment, supply: GpuSupply) -> int:
+    """The nodes the engine spans: its own ``nnodes`` when written, else as few of the supply's nodes as
+    hold the mapping (further nodes are surplus, not a reason to spread the engine thinner)."""
     written = plan.get("nnodes")
     if isinstance(written, int) and written > 0:
         return written
-    return supply.units if supply.scope == "node" else 1
+    if supply.scope != "node":
+        return 1
+    return max(1, min(supply.units, -(-deployment.gpus_total // supply.count.value)))
 
 
 def needed_per_node(plan: DeclaredPlan, deployment: Deployment, nodes: int) -> int:
@@ -140,7 +143,7 @@ def _compare(plan: DeclaredPlan, deployment: Deployment, supply: GpuSupply) -> t
     A node or process short of its own share is what fails at start-up, so it is checked first; then the
     total over the nodes; then an oversized share per node (vLLM local DP ranks)."""
     declared = supply.count.value
-    nodes = _nodes(plan, supply)
+    nodes = _nodes(plan, deployment, supply)
     per_node = needed_per_node(plan, deployment, nodes)
     where = "per engine process" if supply.scope == "process" else "per node"
     if supply.scope == "process" or (supply.scope == "node" and declared < per_node):
@@ -161,7 +164,7 @@ def _check_supply(facts: DeploymentFacts, supply: GpuSupply) -> Iterator[Finding
     declared, needed, where = _compare(plan, deployment, supply)
     if declared == needed:
         return
-    nodes = _nodes(plan, supply)
+    nodes = _nodes(plan, deployment, supply)
     per_node = needed_per_node(plan, deployment, nodes)
     structure = describe_structure(deployment)
     if nodes > 1 and not where.startswith("in all"):
