@@ -2,8 +2,8 @@
 
 ``parlint [check] PATH ...`` lints; ``parlint rules`` / ``parlint rule CODE`` document the rules;
 ``parlint model ID`` prints a resolved model structure; ``parlint show FILE`` prints the structural
-mapping. Exit codes: 0 nothing at or above ``--fail-on``, 1 findings, 2 usage, configuration or
-internal error.
+mapping; ``parlint plan MODEL --gpus N`` plans one and prints it with a ready config. Exit codes: 0
+nothing at or above ``--fail-on``, 1 findings, 2 usage, configuration or internal error.
 """
 
 from __future__ import annotations
@@ -22,7 +22,7 @@ if TYPE_CHECKING:
     from parlint.linter.reporters import RuleInfo
 
 FORMATS = ("text", "json", "sarif", "github")
-SUBCOMMANDS = ("check", "rules", "rule", "model", "show")
+SUBCOMMANDS = ("check", "rules", "rule", "model", "show", "plan")
 EXIT_OK, EXIT_FINDINGS, EXIT_ERROR = 0, 1, 2
 
 
@@ -252,6 +252,34 @@ def run_show(argv: Sequence[str]) -> int:
     return EXIT_OK
 
 
+def run_plan(argv: Sequence[str]) -> int:
+    from parlint.linter.emit import plan_command
+    from parlint.linter.planner import ENGINES, OBJECTIVES
+
+    parser = argparse.ArgumentParser(
+        prog="parlint plan", description="Plan a structural mapping and print it with a ready-to-use config.")
+    parser.add_argument("model", metavar="MODEL", help="model id or path (config.json or directory)")
+    parser.add_argument("--gpus", type=_positive, required=True, metavar="N", help="GPU budget")
+    parser.add_argument("--gpu", default="H100-80GB", metavar="NAME", help="GPU type (default: H100-80GB)")
+    parser.add_argument("--gpus-per-node", type=_positive, default=8, metavar="N", help="GPUs per node (default: 8)")
+    parser.add_argument("--engine", choices=ENGINES, default="vllm", help="config dialect (default: vllm)")
+    parser.add_argument("--objective", choices=OBJECTIVES, default="throughput", help="default: throughput")
+    parser.add_argument("--max-model-len", type=_positive, metavar="TOKENS",
+                        help="context to plan for (default: the model's, at most 32768)")
+    parser.add_argument("--format", choices=("text", "yaml", "json"), default="text",
+                        help="text: mapping, decision log and config; yaml/json: only the config")
+    parser.add_argument("--model-config", metavar="PATH", help="config.json or model directory for the model")
+    args = parser.parse_args(argv)
+    output, problem = plan_command(args.model, gpus=args.gpus, gpu_name=args.gpu, gpus_per_node=args.gpus_per_node,
+                                   engine=args.engine, objective=args.objective, max_model_len=args.max_model_len,
+                                   fmt=args.format, model_config=args.model_config, config_dir=os.getcwd())
+    if problem:
+        print(f"parlint plan: {problem}", file=sys.stderr)
+        return EXIT_FINDINGS
+    sys.stdout.write(output)
+    return EXIT_OK
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     arguments = list(sys.argv[1:] if argv is None else argv)
     if hasattr(sys.stdout, "reconfigure"):
@@ -259,7 +287,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         sys.stdout.reconfigure(errors="replace")
     command = arguments[0] if arguments and arguments[0] in SUBCOMMANDS else "check"
     rest = arguments[1:] if arguments and arguments[0] in SUBCOMMANDS else arguments
-    handlers = {"check": run_check, "rules": run_rules, "rule": run_rule, "model": run_model, "show": run_show}
+    handlers = {"check": run_check, "rules": run_rules, "rule": run_rule, "model": run_model, "show": run_show,
+                "plan": run_plan}
     try:
         return handlers[command](rest)
     except SystemExit as exit_:  # argparse: usage errors exit 2, --help/--version exit 0
