@@ -19,7 +19,10 @@ from typing import TYPE_CHECKING
 from parlint import __version__
 
 if TYPE_CHECKING:
+    from parlint.linter.config import Settings
+    from parlint.linter.diagnostics import Diagnostic
     from parlint.linter.reporters import RuleInfo
+    from parlint.linter.runner import RunOptions
 
 FORMATS = ("text", "json", "sarif", "github")
 SUBCOMMANDS = ("check", "rules", "rule", "model", "show", "plan")
@@ -81,6 +84,10 @@ def _check_parser() -> argparse.ArgumentParser:
     parser.add_argument("--no-cache", action="store_true",
                         help="neither read nor write .parlint_cache/ (also: PARLINT_NO_CACHE=1)")
     parser.add_argument("-j", "--jobs", type=_positive, metavar="N", help="worker processes (default: CPUs, max 8)")
+    parser.add_argument("--fix", action="store_true", help="apply safe fixes to the files")
+    parser.add_argument("--unsafe-fixes", action="store_true",
+                        help="also apply unsafe fixes (they change degrees or GPU counts); implies --fix")
+    parser.add_argument("--diff", action="store_true", help="print the fixes as a unified diff, write nothing")
     parser.add_argument("--debug", action="store_true", help="show tracebacks of internal errors")
     parser.add_argument("--version", action="version", version=f"parlint {__version__}")
     return parser
@@ -133,6 +140,8 @@ def run_check(argv: Sequence[str]) -> int:
                 settings = finder.for_path(str(path))
                 if not settings.excluded(str(path)):
                     jobs.append((str(path), settings))
+            if args.fix or args.unsafe_fixes or args.diff:
+                return _run_fixes(jobs, options, args)
             no_cache = args.no_cache or os.environ.get("PARLINT_NO_CACHE", "") not in ("", "0")
             cache_root = None if no_cache else Path.cwd()
             results.extend(lint_many(jobs, options, cache_root=cache_root, workers=args.jobs))
@@ -160,6 +169,37 @@ def run_check(argv: Sequence[str]) -> int:
         return EXIT_ERROR
     threshold = Severity(args.fail_on).rank
     failing = any(diagnostic.severity.rank >= threshold for diagnostic in diagnostics)
+    return EXIT_FINDINGS if failing and not args.exit_zero else EXIT_OK
+
+
+def _run_fixes(jobs: list[tuple[str, Settings]], options: RunOptions, args: argparse.Namespace) -> int:
+    """``--fix`` / ``--unsafe-fixes`` / ``--diff``: fix file by file, then report what is left."""
+    from parlint.linter.diagnostics import Severity
+    from parlint.linter.fixes import fix_file, unified_diff
+    from parlint.linter.reporters import Summary, render
+    from parlint.linter.runner import lint_text
+
+    diffs, remaining, fixed = [], [], 0
+    for path, settings in jobs:
+        def lint(text: str, path: str = path, settings: Settings = settings) -> list[Diagnostic]:
+            return lint_text(path, text, settings, options).diagnostics
+
+        result = fix_file(path, lint, unsafe=args.unsafe_fixes, write=not args.diff)
+        remaining.extend(result.diagnostics)
+        if result.outcome is not None and result.outcome.changed:
+            fixed += len(result.outcome.applied)
+            diffs.append(unified_diff(path, result.outcome.original, result.outcome.text))
+    if args.diff:
+        sys.stdout.write("".join(diffs))
+        return EXIT_FINDINGS if diffs and not args.exit_zero else EXIT_OK
+    output = render(args.format, remaining, Summary(files_checked=len(jobs)), _rule_infos(), color=_use_color(args),
+                    quiet=args.quiet)
+    if output:
+        sys.stdout.write(output if output.endswith("\n") else output + "\n")
+    if fixed and args.format == "text" and not args.quiet:
+        print(f"fixed {fixed} problem{'s' if fixed != 1 else ''} in {len(diffs)} file{'s' if len(diffs) != 1 else ''}")
+    threshold = Severity(args.fail_on).rank
+    failing = any(diagnostic.severity.rank >= threshold for diagnostic in remaining)
     return EXIT_FINDINGS if failing and not args.exit_zero else EXIT_OK
 
 

@@ -1,0 +1,274 @@
+"""Applying fixes: exact span edits, safe or unsafe, written atomically, and the edit helpers rules call.
+
+A :class:`parlint.linter.diagnostics.Fix` is a set of :class:`Edit` s (range replacements in the
+diagnostic's file). ``--fix`` applies the ``safe`` ones, ``--unsafe-fixes`` the ``unsafe`` ones too
+(``display-only`` fixes are never applied), Ruff's model (``shared/reference/linter-conventions.md`` A.8).
+Edits are exact spans, so comments, key order, quoting and formatting outside them stay as they were.
+
+:func:`fix_text` lints, applies every fix whose edits do not overlap an earlier one, and lints again
+until nothing changes (at most :data:`MAX_PASSES` passes). A file that did not parse (PL001) is never
+edited. :func:`write_atomic` writes through a temporary file in the same directory, ``fsync`` and
+``os.replace``, keeping the file's mode.
+"""
+
+from __future__ import annotations
+
+import difflib
+import itertools
+import os
+import tempfile
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+from parlint.linter.diagnostics import Applicability, Diagnostic, Edit, Fix, Position, Range
+
+MAX_PASSES = 4
+PARSE_ERROR = "PL001"
+
+
+class EditConflict(ValueError):
+    """Two edits of one fix overlap."""
+
+
+# --------------------------------------------------------------------------------------------------
+# Helpers for rules: the edits are built from the Sourced ranges the adapters recorded.
+
+
+def replace_value(at: Any, new_text: str) -> Edit:
+    """Replace the value written at ``at`` (a :class:`parlint.linter.plan.Sourced` or a :class:`Range`)."""
+    where = at if isinstance(at, Range) else at.range
+    return Edit(where, new_text)
+
+
+def rename_key(key_range: Range, new_key: str) -> Edit:
+    """Replace the key spelled at ``key_range`` (e.g. a :class:`parlint.linter.plan.KeyNote`'s range)."""
+    return Edit(key_range, new_key)
+
+
+def key_column(at: Any) -> int:
+    """The column of the key whose value is ``at`` in a ``key: value`` line, from the value's column and the
+    key's spelling (1 when it cannot be told)."""
+    spelling = str(getattr(at, "spelling", "") or "")
+    column = int(at.range.start.column) - len(spelling) - 2
+    return column if spelling and column >= 1 else 1
+
+
+def insert_sibling_after(at: Any, key: str, value: str) -> Edit:
+    """Insert the line ``key: value`` after the line of the value ``at``, with the same indentation as ``at``'s
+    key (a sibling in the same mapping); a trailing comment stays on its own line."""
+    line = int(at.range.end.line) + 1
+    return Edit(Range(Position(line, 1), Position(line, 1)), " " * (key_column(at) - 1) + f"{key}: {value}\n")
+
+
+def fix(applicability: Applicability, description: str, *edits: Edit) -> Fix:
+    return Fix(applicability, description, tuple(edits))
+
+
+EDITABLE_DIALECTS = frozenset({"vllm-config-yaml", "sglang-config-yaml", "trtllm-config-yaml"})
+"""Flat YAML configs: one ``key: value`` per line, so values can be replaced and sibling keys inserted."""
+
+
+def _yaml_scalar(value: Any) -> str:
+    return ("true" if value else "false") if isinstance(value, bool) else str(value)
+
+
+def settings_fix(plan: Any, at: Any, settings: dict[str, Any], applicability: Applicability,
+                 description: str) -> Fix | None:
+    """Edits that make ``plan`` (a :class:`parlint.linter.plan.DeclaredPlan`) declare ``settings`` (canonical
+    names): a written value is replaced in place, a missing key is inserted after the value ``at`` with the
+    engine's spelling (:func:`parlint.linter.emit.config_key`, the adapters' flag tables) and ``at``'s key
+    indentation. None where the file's dialect is not a flat YAML config or nothing changes."""
+    from parlint.linter.adapters.flags import SGLANG, TRTLLM, VLLM
+    from parlint.linter.emit import config_key
+
+    if plan.dialect not in EDITABLE_DIALECTS or at is None:
+        return None
+    table = {"vllm": VLLM, "sglang": SGLANG, "trtllm": TRTLLM}[plan.engine]
+    underscores = "_" in str(at.spelling) and "-" not in str(at.spelling)
+    edits: list[Edit] = []
+    inserted: list[Edit] = []
+    for name, value in settings.items():
+        written = plan.source(name)
+        if written is not None:
+            if written.value != value:
+                edits.append(replace_value(written, _yaml_scalar(value)))
+            continue
+        try:
+            key = config_key(table, name)
+        except KeyError:
+            return None
+        inserted.append(insert_sibling_after(at, key.replace("-", "_") if underscores else key,
+                                             _yaml_scalar(value)))
+    if inserted:  # one insertion point: one edit, so the edits never overlap
+        edits.append(Edit(inserted[0].range, "".join(edit.new_text for edit in inserted)))
+    return Fix(applicability, description, tuple(edits)) if edits else None
+
+
+# --------------------------------------------------------------------------------------------------
+# Applying edits
+
+
+def _line_starts(text: str) -> list[int]:
+    starts = [0]
+    for index, char in enumerate(text):
+        if char == "\n":
+            starts.append(index + 1)
+    return starts
+
+
+def _offset(text: str, starts: list[int], position: Position) -> int:
+    if position.line > len(starts):
+        return len(text)
+    start = starts[position.line - 1]
+    end = starts[position.line] - 1 if position.line < len(starts) else len(text)
+    return min(start + max(position.column - 1, 0), end)
+
+
+def _spans(text: str, edits: Iterable[Edit]) -> list[tuple[int, int, str]]:
+    starts = _line_starts(text)
+    spans = []
+    for edit in edits:
+        start, end = _offset(text, starts, edit.range.start), _offset(text, starts, edit.range.end)
+        new_text = edit.new_text
+        beyond_last_line = edit.range.start.line > len(starts) - (1 if text.endswith("\n") else 0)
+        if start == len(text) and text and not text.endswith("\n") and beyond_last_line:
+            new_text = "\n" + new_text  # inserting a line after a last line that has no newline
+        spans.append((start, max(end, start), new_text))
+    return sorted(spans, key=lambda span: (span[0], span[1]))
+
+
+def _overlaps(spans: Sequence[tuple[int, int, str]]) -> bool:
+    return any(later[0] < earlier[1] or (later[0] == earlier[0] and later[0] == later[1] == earlier[1])
+               for earlier, later in itertools.pairwise(spans))
+
+
+def apply_edits(text: str, edits: Iterable[Edit]) -> str:
+    """``text`` with every edit applied (positions refer to ``text``); overlapping edits raise
+    :class:`EditConflict`."""
+    spans = _spans(text, edits)
+    if _overlaps(spans):
+        raise EditConflict("edits overlap")
+    pieces, cursor = [], 0
+    for start, end, new_text in spans:
+        pieces.append(text[cursor:start])
+        pieces.append(new_text)
+        cursor = end
+    pieces.append(text[cursor:])
+    return "".join(pieces)
+
+
+def applicable(fix_: Fix | None, *, unsafe: bool) -> bool:
+    if fix_ is None or not fix_.edits:
+        return False
+    if fix_.applicability is Applicability.SAFE:
+        return True
+    return unsafe and fix_.applicability is Applicability.UNSAFE
+
+
+def choose_fixes(text: str, diagnostics: Iterable[Diagnostic], *, unsafe: bool) -> list[Diagnostic]:
+    """The diagnostics whose fixes apply together: in file order, a fix that overlaps one already chosen
+    waits for the next pass (after re-linting, its diagnostic may be gone or its edits moved)."""
+    chosen: list[Diagnostic] = []
+    taken: list[tuple[int, int, str]] = []
+    seen: set[tuple[tuple[Edit, ...], str]] = set()
+    for diagnostic in sorted(diagnostics, key=Diagnostic.sort_key):
+        fix_ = diagnostic.fix
+        if fix_ is None or not applicable(fix_, unsafe=unsafe):
+            continue
+        identity = (fix_.edits, fix_.description)
+        if identity in seen:  # two rules proposing the same edit
+            continue
+        spans = _spans(text, fix_.edits)
+        if _overlaps(spans) or _overlaps(sorted(taken + spans, key=lambda span: (span[0], span[1]))):
+            continue
+        seen.add(identity)
+        taken.extend(spans)
+        chosen.append(diagnostic)
+    return chosen
+
+
+@dataclass
+class FixOutcome:
+    """The fixed text and the diagnostics whose fixes were applied (over every pass)."""
+
+    original: str
+    text: str
+    applied: list[Diagnostic] = field(default_factory=list)
+    remaining: list[Diagnostic] = field(default_factory=list)
+    unparsable: bool = False
+
+    @property
+    def changed(self) -> bool:
+        return self.text != self.original
+
+
+def fix_text(text: str, lint: Callable[[str], list[Diagnostic]], *, unsafe: bool) -> FixOutcome:
+    """Lint ``text`` with ``lint``, apply the chosen fixes, lint again; stop when nothing applies."""
+    outcome = FixOutcome(text, text)
+    diagnostics = lint(text)
+    for _ in range(MAX_PASSES):
+        if any(diagnostic.code == PARSE_ERROR for diagnostic in diagnostics):
+            outcome.unparsable = outcome.text == text
+            break
+        chosen = choose_fixes(outcome.text, diagnostics, unsafe=unsafe)
+        if not chosen:
+            break
+        edits = [edit for diagnostic in chosen for edit in diagnostic.fix.edits]  # type: ignore[union-attr]
+        fixed = apply_edits(outcome.text, edits)
+        after = lint(fixed)
+        if any(diagnostic.code == PARSE_ERROR for diagnostic in after) or fixed == outcome.text:
+            break  # a fix must never break the file
+        outcome.text, diagnostics = fixed, after
+        outcome.applied.extend(chosen)
+    outcome.remaining = diagnostics
+    return outcome
+
+
+def unified_diff(path: str, before: str, after: str) -> str:
+    lines = difflib.unified_diff(before.splitlines(keepends=True), after.splitlines(keepends=True),
+                                 fromfile=f"a/{path.lstrip('/')}", tofile=f"b/{path.lstrip('/')}")
+    return "".join(line if line.endswith("\n") else line + "\n\\ No newline at end of file\n" for line in lines)
+
+
+def write_atomic(path: str, text: str, *, bom: bool = False) -> None:
+    """Replace ``path`` with ``text`` (UTF-8, the BOM kept when the file had one): a temporary file in the
+    same directory, flushed to disk, renamed over the original, with the original's mode."""
+    directory = os.path.dirname(os.path.abspath(path))
+    mode = os.stat(path).st_mode & 0o7777
+    handle, temporary = tempfile.mkstemp(prefix=".parlint-", suffix=".tmp", dir=directory)
+    try:
+        with os.fdopen(handle, "wb") as stream:
+            stream.write(("\ufeff" if bom else "").encode("utf-8") + text.encode("utf-8"))
+            stream.flush()
+            os.fsync(stream.fileno())
+        os.chmod(temporary, mode)
+        os.replace(temporary, path)
+    except BaseException:
+        if os.path.exists(temporary):
+            os.unlink(temporary)
+        raise
+
+
+@dataclass
+class FileFix:
+    path: str
+    outcome: FixOutcome | None  # None: not a UTF-8 text file, left alone
+    diagnostics: list[Diagnostic]
+
+
+def fix_file(path: str, lint: Callable[[str], list[Diagnostic]], *, unsafe: bool, write: bool) -> FileFix:
+    """Fix one UTF-8 file in place (``write``) or only compute the fixed text (``--diff``)."""
+    import codecs
+
+    from parlint.linter.runner import decode
+
+    with open(path, "rb") as stream:
+        data = stream.read()
+    text, _ = decode(data)
+    if text is None or data.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
+        return FileFix(path, None, lint(text) if text is not None else [])
+    outcome = fix_text(text, lint, unsafe=unsafe)
+    if write and outcome.changed and not outcome.unparsable:
+        write_atomic(path, outcome.text, bom=data.startswith(codecs.BOM_UTF8))
+    return FileFix(path, outcome, outcome.remaining)
