@@ -27,7 +27,8 @@ Example (good)::
 
 Fix: enable expert parallelism over the same GPUs: vLLM ``enable-expert-parallel: true``, SGLang
 ``ep-size`` equal to ``tp-size``, TensorRT-LLM ``moe_expert_parallel_size`` equal to
-``tensor_parallel_size`` with ``moe_tensor_parallel_size: 1``.
+``tensor_parallel_size`` with ``moe_tensor_parallel_size: 1``. Fix (unsafe, flat YAML configs): those
+keys are set or inserted beside the TP key with its indentation; the GPUs stay the same, the mapping changes.
 """
 
 from __future__ import annotations
@@ -36,14 +37,15 @@ from collections.abc import Iterator
 
 from parlint.linter.constraints import EXPERT_SHARD_ENGINES, expert_shard_problems, experts_per_rank
 from parlint.linter.context import DeploymentFacts, LintContext, finding
-from parlint.linter.diagnostics import Finding, Suggestion
+from parlint.linter.diagnostics import Applicability, Finding, Suggestion
+from parlint.linter.fixes import settings_fix
 from parlint.rules._expert_parallel import engine_name, ep_remedy, first_source, model_name, moe_mapping
 
 CODE = "PL301"
 NAME = "moe-expert-parallel"
 SECTION = "2.4, 3"
 SEVERITY = "error"
-FIXABLE = False
+FIXABLE = True
 
 
 def _tensor_sharded_experts(facts: DeploymentFacts) -> Iterator[Finding]:
@@ -81,7 +83,9 @@ def _tensor_sharded_experts(facts: DeploymentFacts) -> Iterator[Finding]:
         f"expert parallelism over the {size} GPUs of the MoE phase: {held} whole experts per GPU",
         {"settings": settings, "moe": moe_mapping(experts, size, stage.moe.redundant_experts)},
     )
-    yield finding(at, message, related=related, suggestion=suggestion)
+    fix = settings_fix(plan, tp_written or at, settings, Applicability.UNSAFE,
+                       f"enable expert parallelism over the {size} GPUs")
+    yield finding(at, message, related=related, suggestion=suggestion, fix=fix)
 
 
 def check(ctx: LintContext) -> Iterator[Finding]:

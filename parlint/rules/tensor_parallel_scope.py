@@ -27,7 +27,8 @@ Example (good)::
     tensor-parallel-size: 8
 
 Fix: choose a TP from the valid sizes the message lists; across nodes keep TP within the node and add
-pipeline stages.
+pipeline stages. Fix (unsafe, flat YAML configs): the TP value becomes the next valid size up (else the
+largest below); it changes the GPU count.
 """
 
 from __future__ import annotations
@@ -36,13 +37,14 @@ from collections.abc import Iterator
 
 from parlint.linter.constraints import tp_problems, valid_tp_sizes
 from parlint.linter.context import DeploymentFacts, LintContext, finding
-from parlint.linter.diagnostics import Finding, Severity
+from parlint.linter.diagnostics import Applicability, Finding, Severity, Suggestion
+from parlint.linter.fixes import settings_fix
 
 CODE = "PL202"
 NAME = "tensor-parallel-scope"
 SECTION = "2.2, 7"
 SEVERITY = "error"
-FIXABLE = False
+FIXABLE = True
 
 OUTSIDE_TP_SCOPE = frozenset(
     {"embedding", "embeddings", "embed", "lm_head", "norm", "norms", "layernorm", "rmsnorm", "router", "routers",
@@ -68,7 +70,17 @@ def _divisibility(facts: DeploymentFacts) -> Iterator[Finding]:
     if attn_dp is not None and stage.attn_tp != tp:
         related.append((attn_dp, f"attention TP is {tp} / {attn_dp.value} = {stage.attn_tp}"))
     reasons = "; ".join(problem.message for problem in problems)
-    yield finding(tp_source, f"{reasons}; valid sizes up to {limit}: {valid}", related=related)
+    sizes = valid_tp_sizes(model, plan.engine, limit)
+    # The next valid size up keeps every GPU the file asked for busy; else the largest below.
+    nearest = min((size for size in sizes if size > tp), default=max(sizes, default=1))
+    fix = suggestion = None
+    if nearest != tp and stage.attn_tp == tp and tp <= limit:  # beyond a node the answer is structural (PP)
+        fix = settings_fix(plan, tp_source, {"tp": nearest}, Applicability.UNSAFE,
+                           f"set tensor parallel size {nearest}")
+        suggestion = Suggestion(f"tensor parallel size {nearest} ({model.attention.heads} heads / {nearest} = "
+                                f"{model.attention.heads // nearest} per GPU)", {"tp": nearest})
+    yield finding(tp_source, f"{reasons}; valid sizes up to {limit}: {valid}", related=related, fix=fix,
+                  suggestion=suggestion)
 
 
 def _node_span(facts: DeploymentFacts) -> Iterator[Finding]:

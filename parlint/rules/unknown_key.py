@@ -21,7 +21,8 @@ Example (good)::
     model-path: deepseek-ai/DeepSeek-V3
     tp-size: 8
 
-Fix: write the key the message names.
+Fix: write the key the message names. Fix (flat YAML configs): the key is renamed, safe when it only
+respells the same option (``tp_size`` -> ``tp-size``), unsafe for a typo guess or a short alias.
 """
 
 from __future__ import annotations
@@ -29,14 +30,15 @@ from __future__ import annotations
 from collections.abc import Iterable, Iterator
 
 from parlint.linter.context import LintContext, finding
-from parlint.linter.diagnostics import Finding
+from parlint.linter.diagnostics import Applicability, Finding, Fix
+from parlint.linter.fixes import EDITABLE_DIALECTS, rename_key
 from parlint.linter.plan import KeyNote
 
 CODE = "PL901"
 NAME = "unknown-key"
 SECTION = "-"
 SEVERITY = "warning"
-FIXABLE = False
+FIXABLE = True
 
 
 def distinct_notes(groups: Iterable[list[KeyNote]]) -> Iterator[KeyNote]:
@@ -51,8 +53,20 @@ def distinct_notes(groups: Iterable[list[KeyNote]]) -> Iterator[KeyNote]:
 
 
 def check(ctx: LintContext) -> Iterator[Finding]:
+    renamable = {facts.plan.file for facts in ctx.deployments if facts.plan.dialect in EDITABLE_DIALECTS}
     for note in distinct_notes(facts.plan.unknown_keys for facts in ctx.deployments):
+        renamable_here = note.file in renamable
         message = note.reason or f"`{note.spelling}` is not read here"
         if note.replacement and note.replacement not in message:
             message += f"; the closest valid key is `{note.replacement}`"
-        yield finding((note.file, note.range), message)
+        yield finding((note.file, note.range), message, fix=_rename(note, renamable_here))
+
+
+def _rename(note: KeyNote, renamable: bool) -> Fix | None:
+    """The replacement key: safe when it only respells the same option (``tp_size`` -> ``tp-size``), unsafe
+    when it guesses a typo or turns a short alias into its option (the setting then takes effect)."""
+    if not renamable or not note.replacement or note.replacement.startswith("-") or " " in note.replacement:
+        return None
+    same = note.spelling.replace("_", "-") == note.replacement.replace("_", "-")
+    return Fix(Applicability.SAFE if same else Applicability.UNSAFE, f"rename `{note.spelling}` to "
+               f"`{note.replacement}`", (rename_key(note.range, note.replacement),))
