@@ -54,6 +54,13 @@ def key_column(at: Any) -> int:
     return column if spelling and column >= 1 else 1
 
 
+def key_range(at: Any) -> Range:
+    """The range of the key whose value is ``at`` (see :func:`key_column`)."""
+    column = key_column(at)
+    line = int(at.range.start.line)
+    return Range(Position(line, column), Position(line, column + len(str(at.spelling))))
+
+
 def insert_sibling_after(at: Any, key: str, value: str) -> Edit:
     """Insert the line ``key: value`` after the line of the value ``at``, with the same indentation as ``at``'s
     key (a sibling in the same mapping); a trailing comment stays on its own line."""
