@@ -137,3 +137,16 @@ def test_bad_arguments_are_no_plan(kwargs: dict[str, object], text: str) -> None
     arguments.update(kwargs)
     result = plan_deployment(model.structure, **arguments)  # type: ignore[arg-type]
     assert isinstance(result, NoPlan) and text in result.reason
+
+
+def test_suggestion_for_a_tp_group_across_nodes_is_pp_2_tp_8() -> None:
+    from parlint.linter.config import Settings
+    from parlint.linter.runner import RunOptions, lint_text
+
+    text = "model: meta-llama/Llama-3.1-405B\ntensor-parallel-size: 16\nnnodes: 2\n"
+    found = lint_text("serve.yaml", text, Settings(gpu="H100-80GB"), RunOptions()).diagnostics
+    spans = [item for item in found if item.code == "PL202" and "spans 2 nodes" in item.message]
+    assert spans and spans[0].suggestion is not None
+    mapping = spans[0].suggestion.mapping
+    assert (mapping["pp"], mapping["tp"], mapping["gpus_total"]) == (2, 8, 16)
+    assert spans[0].suggestion.summary.startswith("PP 2, 8 GPUs per stage, attention TP 8")

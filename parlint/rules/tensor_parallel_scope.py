@@ -97,7 +97,19 @@ def _node_span(facts: DeploymentFacts) -> Iterator[Finding]:
             f"layer over the inter-node network; keep TP {node} inside a node and use {nodes} pipeline stages "
             f"across nodes",
             severity=Severity.WARNING,
+            suggestion=_planned(facts),
         )
+
+
+def _planned(facts: DeploymentFacts) -> Suggestion | None:
+    """The planner's structural mapping for the same GPUs (needs the model and the GPU type)."""
+    if facts.model is None or facts.gpu is None:
+        return None
+    from parlint.linter.planner import suggestion_for
+
+    deployment = facts.deployment
+    return suggestion_for(facts.model, gpus=deployment.gpus_total, gpu=facts.gpu,
+                          gpus_per_node=deployment.gpus_per_node, engine=facts.plan.engine, objective=facts.objective)
 
 
 def _scope(facts: DeploymentFacts) -> Iterator[Finding]:
