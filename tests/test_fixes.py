@@ -198,3 +198,26 @@ def test_broken_file_is_left_untouched(tmp_path: Path) -> None:
     target.write_text(text, "utf-8")
     _cli("check", "--unsafe-fixes", str(target))
     assert target.read_text("utf-8") == text
+
+
+GENERATED_MODELS = ("meta-llama/Llama-3.1-70B-Instruct", "Qwen/Qwen2.5-32B", "mistralai/Mistral-7B-v0.3",
+                    "deepseek-ai/DeepSeek-V3", "Qwen/Qwen3-30B-A3B", "google/gemma-2-27b")
+
+
+@pytest.mark.parametrize("model", GENERATED_MODELS)
+@pytest.mark.parametrize("tp", [3, 5, 6, 7])
+def test_generated_bad_tp_is_fixed_for_good(model: str, tp: int) -> None:
+    """Generated cases: a TP no head count divides, on dense and MoE models, in both key spellings."""
+    for key in ("tensor-parallel-size", "tensor_parallel_size"):
+        text = f"# generated\nmodel: {model}   # the model\n{key}: {tp}   # TP\nmax-model-len: 8192\n"
+
+        def lint(candidate: str) -> list[Diagnostic]:
+            return lint_text("serve.yaml", candidate, Settings(), RunOptions()).diagnostics
+
+        before = lint(text)
+        outcome = fix_text(text, lint, unsafe=True)
+        assert COMMENT.findall(outcome.text) == COMMENT.findall(text)
+        fixed_codes = {item.code for item in outcome.applied}
+        assert "PL202" in {item.code for item in before} and "PL202" in fixed_codes
+        assert not fixed_codes & {item.code for item in outcome.remaining}
+        assert not fix_text(outcome.text, lint, unsafe=True).changed
