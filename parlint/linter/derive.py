@@ -30,6 +30,7 @@ Any engine with a declared split (``VLLM_PP_LAYER_PARTITION``, ``SGLANG_PP_LAYER
 
 from __future__ import annotations
 
+import math
 from collections.abc import Callable
 from typing import Any
 
@@ -38,11 +39,24 @@ from parlint.linter.mapping import Deployment, MoePhase, Rejection, Stage
 from parlint.linter.models.structure import ModelStructure
 from parlint.linter.plan import DeclaredPlan, Sourced
 
+MAX_WORLD_SIZE = 1 << 16
+"""Plans asking for more GPUs than this are not laid out GPU by GPU: no inference deployment comes near
+65,536 GPUs, and a hostile ``tensor-parallel-size: 1000000000`` must not build a billion GPU ids."""
+
+WORLD_SIZE_LIMIT = "world-size-limit"
+_WORLD_DEGREES = ("dp", "pp", "tp", "cp", "replicas")
+
 
 def derive(plan: DeclaredPlan, model: ModelStructure | None, *, gpus_per_node: int | None = None) -> Deployment:
     """The deployment ``plan`` describes, as its engine would build it on ``model``."""
+    ctx = _Context(plan, model)
+    world = math.prod(ctx.degree(name) for name in _WORLD_DEGREES)
+    if world > MAX_WORLD_SIZE:
+        ctx.reject(WORLD_SIZE_LIMIT, f"the degrees ask for {world} GPUs, more than the {MAX_WORLD_SIZE} parlint "
+                   "lays out: refused as hostile input", *_WORLD_DEGREES)
+        return Deployment(plan, model, replicas=1, rejections=ctx.rejections, degree_product=world)
     builder = _BUILDERS.get(plan.engine, _vllm)
-    deployment = builder(_Context(plan, model))
+    deployment = builder(ctx)
     if gpus_per_node is None and plan.gpus_per_node is not None:
         gpus_per_node = plan.gpus_per_node.value
     nnodes = plan.get("nnodes")

@@ -207,12 +207,25 @@ class _Hostile(Exception):
         self.problem = LoadProblem(message, where)
 
 
-def _yaml_problem(error: yaml.YAMLError) -> LoadProblem:
+def _yaml_problem(error: yaml.YAMLError, text: str) -> LoadProblem:
     if isinstance(error, yaml.MarkedYAMLError):
         parts = [part for part in (error.context, error.problem) if part]
         message = "; ".join(parts) or str(error)
-        return LoadProblem(f"YAML syntax error: {message}", _mark_range(error.problem_mark or error.context_mark))
+        mark = error.problem_mark or error.context_mark
+        if mark is not None and _character_at(text, mark.line, mark.column) == "\t":
+            message += " (a tab: YAML indents with spaces only)"
+        return LoadProblem(f"YAML syntax error: {message}", _mark_range(mark))
     return LoadProblem(f"YAML error: {error}", FILE_START)
+
+
+def _character_at(text: str, line: int, column: int) -> str:
+    """The character at a 0-based line and column, or "" past the end."""
+    start = 0
+    for _ in range(line):
+        start = text.find("\n", start) + 1
+        if start == 0:
+            return ""
+    return text[start + column: start + column + 1]
 
 
 def _compose(text: str) -> Iterator[yaml.Node]:
@@ -245,7 +258,7 @@ def load_yaml(path: str, text: str) -> LoadedFile:
     except _Hostile as hostile:
         loaded.problems.append(hostile.problem)
     except yaml.YAMLError as error:
-        loaded.problems.append(_yaml_problem(error))
+        loaded.problems.append(_yaml_problem(error, text))
     except (RecursionError, ValueError, TypeError, OverflowError) as error:
         loaded.problems.append(LoadProblem(f"YAML value cannot be read: {error}", FILE_START))
     finally:
@@ -271,6 +284,9 @@ class _DuplicateKey(ValueError):
 def load_json(path: str, text: str) -> LoadedFile:
     loaded = LoadedFile(path, text)
     loaded.problems.extend(conflict_markers(text))
+    deep = _too_deep(text)
+    if deep:
+        loaded.problems.append(deep)
     if loaded.problems:
         return loaded
     try:
@@ -288,16 +304,15 @@ def load_json(path: str, text: str) -> LoadedFile:
         loaded.problems.append(LoadProblem(f"JSON cannot be read: {error}", FILE_START))
         return loaded
     source_map = SourceMap()
-    if _too_deep(text) is None:
-        try:
-            for node in _compose(text):
-                mapper = _Mapper()
-                mapper.run(node)
-                source_map = mapper.source_map
-                break
-        except (yaml.YAMLError, _Hostile, RecursionError):
-            # Positions are a convenience here; valid JSON that libyaml cannot compose keeps its data.
-            source_map = SourceMap()
+    try:
+        for node in _compose(text):
+            mapper = _Mapper()
+            mapper.run(node)
+            source_map = mapper.source_map
+            break
+    except (yaml.YAMLError, _Hostile, RecursionError):
+        # Positions are a convenience here; valid JSON that libyaml cannot compose keeps its data.
+        source_map = SourceMap()
     loaded.documents.append(Document(data, source_map))
     return loaded
 

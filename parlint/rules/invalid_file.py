@@ -26,9 +26,12 @@ could not fully parse.
 from __future__ import annotations
 
 from collections.abc import Iterator
+from typing import Any
 
 from parlint.linter.context import LintContext, finding
+from parlint.linter.derive import WORLD_SIZE_LIMIT
 from parlint.linter.diagnostics import Finding
+from parlint.linter.plan import Sourced
 
 CODE = "PL001"
 NAME = "invalid-file"
@@ -43,3 +46,13 @@ def check(ctx: LintContext) -> Iterator[Finding]:
     for facts in ctx.deployments:
         for note in facts.plan.invalid_values:
             yield finding((note.file, note.range), f"{note.spelling}: {note.reason}")
+        for rejection in facts.deployment.rejections:
+            if rejection.kind == WORLD_SIZE_LIMIT:
+                at = max(rejection.sources, key=_degree, default=None)
+                yield finding(at or (facts.plan.file, facts.plan.range), rejection.message,
+                              related=[(source, f"{source.spelling} {source.value}")
+                                       for source in rejection.sources if source is not at])
+
+
+def _degree(source: Sourced[Any]) -> int:
+    return source.value if isinstance(source.value, int) else 0

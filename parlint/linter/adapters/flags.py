@@ -25,9 +25,12 @@ Facts come from ``shared/reference/frameworks.md``:
 
 from __future__ import annotations
 
+import datetime
 import difflib
+import itertools
 import json
 import math
+import reprlib
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from functools import cached_property
@@ -498,7 +501,10 @@ def _as_int(value: Any) -> int | None:
     if isinstance(value, str):
         text = value.strip()
         if text.lstrip("+-").isdigit():
-            return int(text)
+            try:
+                return int(text)
+            except ValueError:  # digits int() refuses ("²") or beyond Python's 4300-digit conversion limit
+                return None
     return None
 
 
@@ -526,9 +532,60 @@ def _describe(kind: str) -> str:
             JSON: "a mapping"}.get(kind, "a string")
 
 
+_SHOW_LIMIT = 40
+
+
 def _show(value: Any) -> str:
-    text = json.dumps(value) if not isinstance(value, str) else repr(value)
-    return text if len(text) <= 40 else text[:37] + "..."
+    """A JSON-like preview of a value, at most 40 characters.
+
+    Written piece by piece and stopped at the limit: a value from a YAML alias bomb (9**9 strings behind
+    nine aliases), a self-referencing alias or a 5,000-digit integer costs only the preview.
+    """
+    if isinstance(value, str):
+        text = repr(value[: _SHOW_LIMIT + 1])
+    else:
+        pieces: list[str] = []
+        size = 0
+        pending: list[Any] = [value]
+        while pending and size <= _SHOW_LIMIT:
+            item = pending.pop()
+            if isinstance(item, _Piece):
+                piece = str(item)
+            elif isinstance(item, dict):
+                piece = "{"
+                pending.append(_Piece("}"))
+                members = list(itertools.islice(item.items(), _SHOW_LIMIT))
+                for index, (key, member) in reversed(list(enumerate(members))):
+                    pending.extend((member, _Piece(json.dumps(key if isinstance(key, str) else _scalar(key)) + ": ")))
+                    if index:
+                        pending.append(_Piece(", "))
+            elif isinstance(item, list):
+                piece = "["
+                pending.append(_Piece("]"))
+                for index in reversed(range(min(len(item), _SHOW_LIMIT))):
+                    pending.append(item[index])
+                    if index:
+                        pending.append(_Piece(", "))
+            else:
+                piece = _scalar(item)
+            pieces.append(piece)
+            size += len(piece)
+        text = "".join(pieces)
+    return text if len(text) <= _SHOW_LIMIT else text[: _SHOW_LIMIT - 3] + "..."
+
+
+class _Piece(str):
+    """Literal text of a preview, as opposed to a value still to be shown."""
+
+
+def _scalar(value: Any) -> str:
+    if isinstance(value, int) and not isinstance(value, bool) and value.bit_length() > _SHOW_LIMIT * 3:
+        return f"an integer of about {int(value.bit_length() * math.log10(2)) + 1} digits"
+    if value is None or isinstance(value, (bool, int, float, str)):
+        return json.dumps(value)
+    if isinstance(value, (datetime.date, datetime.datetime)):
+        return value.isoformat()
+    return reprlib.repr(value)
 
 
 def parse_partition(engine: str, text: str, file: str, where: Range, spelling: str) -> Sourced[Any] | KeyNote:
