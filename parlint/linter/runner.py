@@ -7,6 +7,7 @@ one file becomes a PL000 diagnostic for that file (with ``debug`` it propagates 
 from __future__ import annotations
 
 import os
+import stat
 from dataclasses import dataclass, field, replace
 from typing import TYPE_CHECKING
 
@@ -66,16 +67,20 @@ def decode(data: bytes) -> tuple[str | None, str]:
 
 
 def _read_bytes(path: str, options: RunOptions) -> tuple[bytes | None, LoadProblem | None]:
+    over = f"over the {options.max_bytes // (1024 * 1024)} MiB limit (raise it with --max-file-size)"
     try:
-        size = os.path.getsize(path)
-        if size > options.max_bytes:
-            limit = options.max_bytes // (1024 * 1024)
-            return None, LoadProblem(
-                f"file is {size / (1024 * 1024):.0f} MiB, over the {limit} MiB limit (raise it with --max-file-size)",
-                FILE_START,
-            )
+        status = os.stat(path)
+        if stat.S_ISFIFO(status.st_mode) or stat.S_ISSOCK(status.st_mode):
+            # Opening a FIFO blocks until some writer comes along; a socket cannot be read as a file.
+            return None, LoadProblem("not a regular file (a FIFO or socket): not read", FILE_START)
+        if status.st_size > options.max_bytes:
+            return None, LoadProblem(f"file is {status.st_size / (1024 * 1024):.0f} MiB, {over}", FILE_START)
         with open(path, "rb") as handle:
-            return handle.read(), None
+            # Bounded: a device such as /dev/zero, or a file that grew after stat(), must not fill memory.
+            data = handle.read(options.max_bytes + 1)
+        if len(data) > options.max_bytes:
+            return None, LoadProblem(f"file is {over}", FILE_START)
+        return data, None
     except OSError as error:
         return None, LoadProblem(f"cannot read file: {error.strerror or error}", FILE_START)
 
