@@ -7,6 +7,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from parlint.linter.diagnostics import Finding, Fix, Range, Related, Severity, Suggestion
+from parlint.linter.launch.facts import Launch
 from parlint.linter.loader import LoadProblem
 from parlint.linter.mapping import Deployment
 from parlint.linter.models.hardware import GpuSpec
@@ -42,6 +43,7 @@ class LintContext:
     deployments: list[DeploymentFacts] = field(default_factory=list)
     internal_errors: list[str] = field(default_factory=list)
     unused_suppressions: list[tuple[Suppression, str]] = field(default_factory=list)
+    launch: Launch = field(default_factory=Launch)  # broken continuations and pod facts of launch files
 
 
 def finding(

@@ -23,7 +23,20 @@ SKIPPED_DIRECTORIES = frozenset(
 
 
 def is_lintable(path: Path) -> bool:
-    return path.suffix.lower() in LINTABLE_SUFFIXES
+    """YAML/JSON configs, and the files launch commands live in (:func:`parlint.linter.launch.file_kind`):
+    shell scripts (also suffix-less files with a shell shebang), Markdown, Dockerfiles, Python."""
+    from parlint.linter.launch import file_kind
+
+    if path.suffix.lower() in LINTABLE_SUFFIXES or file_kind(path.name):
+        return True
+    if path.suffix or not path.is_file():
+        return False
+    try:
+        with open(path, "rb") as handle:
+            head = handle.read(128).decode("utf-8", "replace")
+    except OSError:
+        return False
+    return file_kind(path.name, head) == "shell"
 
 
 def _skipped(parts: Iterable[str]) -> bool:

@@ -102,16 +102,25 @@ def _build_context(
 ) -> LintContext:
     from parlint.linter.adapters import adapt
     from parlint.linter.derive import derive
+    from parlint.linter.launch import extract_documents, extract_text, file_kind
     from parlint.linter.loader import load_text
     from parlint.linter.models.hardware import find_gpu
     from parlint.linter.models.resolve import resolve_model
 
-    loaded = load_text(path, text)
-    ctx = LintContext(path, list(loaded.problems))
-    if not loaded.ok:
-        return ctx
+    kind = file_kind(path, text)
+    if kind in ("yaml", "json", ""):
+        loaded = load_text(path, text)
+        ctx = LintContext(path, list(loaded.problems))
+        if not loaded.ok:
+            return ctx
+        plans = adapt(loaded)
+        if kind != "json":
+            ctx.launch = extract_documents(loaded)
+    else:
+        ctx = LintContext(path, launch=extract_text(path, text, kind))
+        plans = []
     config_dir = os.path.dirname(os.path.abspath(path))
-    for plan in adapt(loaded):
+    for plan in [*plans, *ctx.launch.plans]:
         structure, source, message = None, "", ""
         if plan.model is not None:
             resolution = resolve_model(
@@ -150,18 +159,21 @@ def lint_text(path: str, text: str | None, settings: Settings, options: RunOptio
               read_problem: LoadProblem | None = None) -> FileResult:
     """Lint a buffer that claims to be ``path`` (used for files and for ``--stdin-filename``)."""
     from parlint.linter.adapters import looks_relevant
+    from parlint.linter.launch import looks_relevant as launch_relevant
 
     rules = _selected(settings, path)
     structural = [rule for rule in rules if rule.code not in META_CODES]
     if text is None:
         ctx = LintContext(path, [read_problem] if read_problem else [])
         return FileResult(path, sorted(_run_rules(ctx, structural, settings), key=Diagnostic.sort_key))
-    if not looks_relevant(text) and "parlint:" not in text:
+    if not looks_relevant(text) and not launch_relevant(text) and "parlint:" not in text:
         return FileResult(path)
     result = FileResult(path)
     try:
         ctx = _build_context(path, text, settings, options, result.models)
-        diagnostics = _run_rules(ctx, structural, settings)
+        # One launch site can yield several plans (SkyPilot accelerator alternatives): say each thing once.
+        diagnostics = list({(item.code, item.range, item.message): item
+                            for item in _run_rules(ctx, structural, settings)}.values())
     except Exception as error:  # one bad file must not stop the run
         if options.debug:
             raise

@@ -69,6 +69,7 @@ class BrokenContinuation:
 class Command:
     words: list[Word] = field(default_factory=list)
     assignments: dict[str, Word] = field(default_factory=dict)
+    environment: dict[str, Word] = field(default_factory=dict)  # script-level assignments in effect here
 
     @property
     def range(self) -> Range:
@@ -80,6 +81,7 @@ class Script:
     commands: list[Command] = field(default_factory=list)
     broken: list[BrokenContinuation] = field(default_factory=list)
     variables: dict[str, str] = field(default_factory=dict)
+    assigned: dict[str, Word] = field(default_factory=dict)  # the last assignment of each variable, positioned
 
 
 class _Scanner:
@@ -185,14 +187,25 @@ def split(
     current = Command()
     pending_break: tuple[Range, str] | None = None
 
+    def assign(name: str, word: Word) -> None:
+        scanner.env[name] = word.text
+        script.variables[name] = word.text
+        script.assigned[name] = word
+
     def finish() -> None:
         nonlocal current
-        if current.words:
+        if current.words and current.words[0].text == "export":
+            # ``export NAME=value`` assigns like a bare assignment (and exports it to the engine process).
+            for word in current.words[1:]:
+                if _ASSIGNMENT.match(word.text):
+                    name, _, value = word.text.partition("=")
+                    assign(name, _value_word(name, value, word))
+        elif current.words:
+            current.environment = dict(script.assigned)
             script.commands.append(current)
         elif current.assignments:
             for name, word in current.assignments.items():
-                scanner.env[name] = word.text
-                script.variables[name] = word.text
+                assign(name, word)
         current = Command()
 
     while scanner.index < len(text):
@@ -231,13 +244,20 @@ def split(
         word = scanner.word()
         if not current.words and _ASSIGNMENT.match(word.text) and not word.text.startswith("="):
             name, _, value = word.text.partition("=")
-            current.assignments[name] = Word(value, word.range, word.unresolved, word.quoted)
+            current.assignments[name] = _value_word(name, value, word)
         else:
             current.words.append(word)
     finish()
     if pending_break is not None:
         script.broken.append(BrokenContinuation(pending_break[0], pending_break[1], ()))
     return script
+
+
+def _value_word(name: str, value: str, word: Word) -> Word:
+    """The value of ``NAME=value``, positioned after the ``=`` when the word sits on one line."""
+    start = Position(word.range.start.line, word.range.start.column + len(name) + 1)
+    inside = word.range.start.line == word.range.end.line and start <= word.range.end
+    return Word(value, Range(start, word.range.end) if inside else word.range, word.unresolved, word.quoted)
 
 
 def _broken_continuation_follows(text: str, index: int) -> bool:

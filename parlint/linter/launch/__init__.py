@@ -1,0 +1,94 @@
+"""Launch commands where real deployments keep them: scripts, run-books, Dockerfiles, manifests, Python.
+
+Public API (the runner calls these):
+
+- :func:`file_kind` ``(path, text) -> str``: ``"yaml"``, ``"json"``, ``"shell"``, ``"markdown"``,
+  ``"dockerfile"``, ``"python"`` or ``""`` (not lintable);
+- :func:`looks_relevant` ``(text) -> bool``: a cheap text pre-check; files that name no engine cost
+  nothing more;
+- :func:`extract_text` ``(path, text, kind) -> Launch`` for the non-YAML kinds;
+- :func:`extract_documents` ``(loaded) -> Launch`` for YAML documents (Kubernetes kinds incl.
+  LeaderWorkerSet, KServe and Ray, docker-compose, production-stack Helm values, SkyPilot).
+
+A :class:`~parlint.linter.launch.facts.Launch` holds one :class:`~parlint.linter.plan.DeclaredPlan` per
+engine start (argument lists read with the engine's flag table, :mod:`parlint.linter.adapters.flags`),
+with the GPU supply and GPU type found around it, plus the broken line continuations (PL902) and the
+pods' shared-memory facts (PL904). How unknown (unresolved) values are handled: :mod:`.build`.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+
+from parlint.linter.launch.facts import Launch, PodFacts
+from parlint.linter.loader import LoadedFile
+
+__all__ = ["Launch", "PodFacts", "extract_documents", "extract_text", "file_kind", "looks_relevant"]
+
+SHELL_SUFFIXES = frozenset({".sh", ".bash"})
+MARKDOWN_SUFFIXES = frozenset({".md", ".markdown"})
+_SHEBANG = re.compile(r"^#!\s*\S*(?:/|env\s+)(?:ba|z|da)?sh\b")
+_ENGINE_MARKERS = re.compile(
+    r"vllm|sglang|trtllm|tensorrt|deepspeed|mii\b|modelSpec|LeaderWorkerSet|InferenceService|accelerators"
+)
+
+
+def file_kind(path: str, text: str | None = None) -> str:
+    """What kind of file ``path`` is, from its name (and its shebang when the name says nothing)."""
+    name = os.path.basename(path)
+    lower = name.lower()
+    suffix = os.path.splitext(lower)[1]
+    if suffix in (".yaml", ".yml"):
+        return "yaml"
+    if suffix == ".json":
+        return "json"
+    if suffix in SHELL_SUFFIXES:
+        return "shell"
+    if suffix in MARKDOWN_SUFFIXES:
+        return "markdown"
+    if suffix == ".py":
+        return "python"
+    if lower == "dockerfile" or lower.startswith("dockerfile.") or lower.endswith(".dockerfile"):
+        return "dockerfile"
+    if text is not None and not suffix and _SHEBANG.match(text):
+        return "shell"
+    return ""
+
+
+def looks_relevant(text: str) -> bool:
+    """True when the text names an engine or a GPU-serving resource; everything else is skipped."""
+    return _ENGINE_MARKERS.search(text) is not None
+
+
+def extract_text(path: str, text: str, kind: str) -> Launch:
+    """The launch facts of a shell script, Markdown file, Dockerfile or Python file."""
+    from parlint.linter.launch import scripts
+    from parlint.linter.launch.fragments import normalized
+
+    text = normalized(text)
+    if kind == "shell":
+        return scripts.from_shell(path, text)
+    if kind == "markdown":
+        return scripts.from_markdown(path, text)
+    if kind == "dockerfile":
+        return scripts.from_dockerfile(path, text)
+    if kind == "python":
+        from parlint.linter.launch.python_calls import from_python
+
+        return from_python(path, text)
+    return Launch()
+
+
+def extract_documents(loaded: LoadedFile) -> Launch:
+    """The launch facts of every YAML document that is a manifest parlint knows."""
+    from parlint.linter.launch.fragments import text_lines
+    from parlint.linter.launch.manifests import from_document
+
+    launch = Launch()
+    if not looks_relevant(loaded.text):
+        return launch
+    lines = text_lines(loaded.text)
+    for document in loaded.documents:
+        launch.extend(from_document(loaded.path, lines, document))
+    return launch

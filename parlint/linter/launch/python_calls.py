@@ -1,0 +1,170 @@
+"""Engine constructors in Python files, read with :mod:`ast` (positions from its nodes).
+
+Recognised calls and the keyword names they take (frameworks.md):
+
+- vLLM ``LLM(...)``, ``EngineArgs(...)``, ``AsyncEngineArgs(...)``: ``EngineArgs`` field names (§1.1);
+- TensorRT-LLM ``LLM(...)`` when ``LLM`` comes from ``tensorrt_llm``: ``BaseLlmArgs`` fields (§4.1);
+- SGLang ``sglang.Engine(...)``: ``ServerArgs`` field names, the underscore form of the CLI flags (§2.1);
+- DeepSpeed-MII ``mii.serve(...)``/``mii.pipeline(...)``: ``ModelConfig`` fields, model as first argument or
+  ``model_config={...}`` (§3.1);
+- Ray Serve ``LLMConfig(model_loading_config={"model_id": ...}, engine_kwargs={...})``: vLLM fields, with
+  ``accelerator_type`` naming the GPU.
+
+Only literal values count. A non-literal value of a parallel degree, or ``**kwargs``, makes the call's
+mapping unknown (no plan); other non-literal values are skipped.
+"""
+
+from __future__ import annotations
+
+import ast
+from collections.abc import Sequence
+from typing import Any
+
+from parlint.linter.diagnostics import Position, Range
+from parlint.linter.launch.build import STRUCTURAL
+from parlint.linter.launch.facts import Launch
+from parlint.linter.plan import DeclaredPlan, Sourced
+
+VLLM_CALLS = frozenset({"LLM", "EngineArgs", "AsyncEngineArgs"})
+_UNKNOWN = object()
+
+
+class _Positions:
+    """ast columns are UTF-8 byte offsets; parlint columns are characters."""
+
+    def __init__(self, lines: Sequence[str]) -> None:
+        self.lines = lines
+
+    def column(self, line: int, offset: int) -> int:
+        text = self.lines[line - 1] if 1 <= line <= len(self.lines) else ""
+        return len(text.encode("utf-8")[:offset].decode("utf-8", "replace")) + 1
+
+    def range(self, node: ast.AST) -> Range:
+        line: int = getattr(node, "lineno", 1)
+        end_line: int = getattr(node, "end_lineno", None) or line
+        start = Position(line, self.column(line, getattr(node, "col_offset", 0)))
+        end_offset = getattr(node, "end_col_offset", None)
+        end = Position(end_line, self.column(end_line, end_offset)) if end_offset is not None else start
+        return Range(start, end)
+
+
+def from_python(file: str, text: str) -> Launch:
+    launch = Launch()
+    try:
+        tree = ast.parse(text)
+    except (SyntaxError, ValueError, RecursionError):
+        return launch  # not ours to judge: a broken Python file fails elsewhere
+    positions = _Positions(text.splitlines())
+    trtllm_names = _imported_from(tree, "tensorrt_llm")
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Call):
+            plan = _plan(file, positions, node, trtllm_names)
+            if plan is not None:
+                launch.plans.append(plan)
+    return launch
+
+
+def _imported_from(tree: ast.AST, package: str) -> dict[str, str]:
+    """Local name -> imported name of ``from <package>... import name [as local]``."""
+    names: dict[str, str] = {}
+    for node in ast.walk(tree):
+        if isinstance(node, ast.ImportFrom) and (node.module or "").split(".")[0] == package:
+            names.update((alias.asname or alias.name, alias.name) for alias in node.names)
+    return names
+
+
+def _callee(node: ast.Call) -> tuple[str, str]:
+    """(object, name) of ``obj.name(...)`` or ("", name) of ``name(...)``."""
+    function = node.func
+    if isinstance(function, ast.Attribute):
+        owner = function.value
+        return (owner.id if isinstance(owner, ast.Name) else ""), function.attr
+    if isinstance(function, ast.Name):
+        return "", function.id
+    return "", ""
+
+
+def _literal(node: ast.AST) -> Any:
+    try:
+        return ast.literal_eval(node)
+    except (ValueError, TypeError, SyntaxError, MemoryError, RecursionError):
+        return _UNKNOWN
+
+
+def _plan(file: str, positions: _Positions, node: ast.Call, trtllm_names: dict[str, str]) -> DeclaredPlan | None:
+    owner, name = _callee(node)
+    if name in trtllm_names or (owner == "tensorrt_llm" and name == "LLM"):
+        if trtllm_names.get(name, name) != "LLM":
+            return None
+        engine = "trtllm"
+    elif name in VLLM_CALLS:
+        engine = "vllm"
+    elif name == "Engine" and owner in ("sglang", "sgl"):
+        engine = "sglang"
+    elif name in ("serve", "pipeline") and owner == "mii":
+        engine = "mii"
+    elif name == "LLMConfig":
+        engine = "vllm"
+    else:
+        return None
+    if any(keyword.arg is None for keyword in node.keywords):
+        return None  # ``**kwargs`` may hold any setting
+    plan = DeclaredPlan(engine, file, positions.range(node), dialect="python-call")
+    keywords = {keyword.arg: keyword.value for keyword in node.keywords if keyword.arg}
+    if name == "LLMConfig":
+        return _ray_llm_config(plan, positions, keywords)
+    if node.args and engine in ("vllm", "trtllm", "mii"):
+        _set_model(plan, positions, node.args[0])
+    for key, value in keywords.items():
+        if engine == "mii" and key == "model_config" and isinstance(value, ast.Dict):
+            if not _read_dict(plan, positions, value):
+                return None
+        elif not _read(plan, positions, key, value):
+            return None
+    return plan
+
+
+def _ray_llm_config(plan: DeclaredPlan, positions: _Positions, keywords: dict[str, ast.expr]) -> DeclaredPlan | None:
+    loading = keywords.get("model_loading_config")
+    if isinstance(loading, ast.Dict):
+        for key, value in zip(loading.keys, loading.values, strict=True):
+            if isinstance(key, ast.Constant) and key.value == "model_id":
+                _set_model(plan, positions, value)
+    accelerator = keywords.get("accelerator_type")
+    if isinstance(accelerator, ast.Constant) and isinstance(accelerator.value, str):
+        plan.gpu = Sourced(accelerator.value, plan.file, positions.range(accelerator), "accelerator_type")
+    engine_kwargs = keywords.get("engine_kwargs")
+    if isinstance(engine_kwargs, ast.Dict) and not _read_dict(plan, positions, engine_kwargs):
+        return None
+    return plan
+
+
+def _set_model(plan: DeclaredPlan, positions: _Positions, node: ast.AST) -> None:
+    if isinstance(node, ast.Constant) and isinstance(node.value, str):
+        plan.model = Sourced(node.value, plan.file, positions.range(node), "model")
+
+
+def _read_dict(plan: DeclaredPlan, positions: _Positions, node: ast.Dict) -> bool:
+    for key, value in zip(node.keys, node.values, strict=True):
+        if key is None:
+            return False  # ``{**other}``
+        if isinstance(key, ast.Constant) and isinstance(key.value, str) and not _read(plan, positions, key.value,
+                                                                                     value):
+            return False
+    return True
+
+
+def _read(plan: DeclaredPlan, positions: _Positions, key: str, node: ast.AST) -> bool:
+    """Record one keyword; False when a parallel degree is not a literal."""
+    from parlint.linter.adapters.common import store
+    from parlint.linter.adapters.flags import ENGINES
+
+    table = ENGINES[plan.engine]
+    flag = table.by_key.get(key.replace("_", "-") if plan.engine == "sglang" else key)
+    if flag is None:
+        return True
+    value = _literal(node)
+    if value is _UNKNOWN:
+        return flag.setting not in STRUCTURAL
+    store(plan, flag, value, key, flag.setting, None, positions.range(node))
+    return True

@@ -1,0 +1,130 @@
+"""Launch commands in shell scripts, Slurm scripts, Markdown run-books and Dockerfiles."""
+
+from __future__ import annotations
+
+from parlint.linter.diagnostics import Position
+from parlint.linter.launch import extract_text, file_kind, looks_relevant
+
+SCRIPT = """\
+#!/bin/bash
+#SBATCH --nodes=2
+#SBATCH --gres=gpu:h100:8
+MODEL=${MODEL:-meta-llama/Llama-3.1-70B-Instruct}
+export CUDA_VISIBLE_DEVICES=0,1,2,3
+srun --ntasks=2 vllm serve "$MODEL" \\
+  --tensor-parallel-size 8 \\
+  --max-model-len=32768
+"""
+
+
+def test_file_kinds() -> None:
+    assert [file_kind(name) for name in ("a.sh", "run.bash", "README.md", "Dockerfile", "Dockerfile.rocm",
+                                         "serve.py", "x.yaml", "x.json", "notes.txt")] == [
+        "shell", "shell", "markdown", "dockerfile", "dockerfile", "python", "yaml", "json", ""]
+    assert file_kind("serve", "#!/usr/bin/env bash\nvllm serve m\n") == "shell"
+    assert file_kind("serve", "#!/usr/bin/env python3\n") == ""
+
+
+def test_relevance_pre_check() -> None:
+    assert looks_relevant("python -m sglang.launch_server --tp 8")
+    assert not looks_relevant("on: push\njobs:\n  test:\n    runs-on: ubuntu-latest\n")
+
+
+def test_shell_script_plan_supply_and_environment() -> None:
+    (plan,) = extract_text("run.sh", SCRIPT, "shell").plans
+    assert plan.engine == "vllm"
+    assert plan.model is not None and plan.model.value == "meta-llama/Llama-3.1-70B-Instruct"
+    assert plan.model.range.start == Position(6, 28)
+    assert (plan.settings["tp"].value, plan.settings["tp"].range.start) == (8, Position(7, 26))
+    assert plan.settings["max_model_len"].range.start == Position(8, 19)
+    slurm, visible = plan.supply
+    assert (slurm.scope, slurm.count.value, slurm.units, slurm.count.range.start) == ("node", 8, 2, Position(3, 25))
+    assert (visible.scope, visible.count.value, visible.count.range.start) == ("process", 4, Position(5, 29))
+    assert plan.gpu is not None and plan.gpu.value == "h100"
+    assert plan.gpus_per_node is not None and plan.gpus_per_node.value == 8
+
+
+def test_unresolved_degree_makes_the_plan_unknown_and_other_values_are_dropped() -> None:
+    text = "vllm serve m --tensor-parallel-size $TP\npython -m sglang.launch_server --model-path $M --tp 4\n"
+    (plan,) = extract_text("run.sh", text, "shell").plans
+    assert plan.engine == "sglang" and plan.model is None and plan.settings["tp"].value == 4
+
+
+def test_engine_programs_and_wrappers() -> None:
+    text = (
+        "exec nohup python3 -u -m vllm.entrypoints.openai.api_server --model m -tp 2 &\n"
+        "mpirun -n 16 trtllm-llmapi-launch trtllm-serve deepseek-ai/DeepSeek-R1 --tp_size 16\n"
+        "python -m sglang_router.launch_server --model-path m --dp-size 8 --router-policy cache_aware\n"
+        "bash -c 'sglang serve --model-path m --tp-size 2'\n"
+        "docker run --gpus 2 --rm vllm/vllm-openai:v0.10.0 --model m --tensor-parallel-size 4\n"
+        "python -m mii.entrypoints.openai_api_server --model m --tensor-parallel 2 --replica-num 2\n"
+    )
+    plans = extract_text("run.sh", text, "shell").plans
+    assert [(plan.engine, plan.get("tp"), plan.get("dp"), plan.get("replicas")) for plan in plans] == [
+        ("vllm", 2, None, None), ("trtllm", 16, None, None), ("sglang", None, 8, None), ("sglang", 2, None, None),
+        ("vllm", 4, None, None), ("mii", 2, None, 2)]
+    assert [(item.scope, item.count.value) for item in plans[1].supply] == [("total", 16)]
+    assert not plans[2].unknown_keys  # router flags are not server flags
+    assert plans[3].settings["tp"].range.start == Position(4, 48)
+    assert [(item.scope, item.count.value) for item in plans[4].supply] == [("node", 2)]
+
+
+def test_markdown_fences_console_prompts_and_broken_continuation() -> None:
+    text = (
+        "# Run-book\n\n"
+        "```console\n"
+        "$ export TP=8\n"
+        "$ vllm serve deepseek-ai/DeepSeek-V3 \\\n"
+        "    --tensor-parallel-size $TP \\   # one node\n"
+        "    --enable-expert-parallel\n"
+        "INFO: started\n"
+        "```\n\n"
+        "```python\nvllm serve x --tensor-parallel-size 3\n```\n"
+    )
+    launch = extract_text("README.md", text, "markdown")
+    (plan,) = launch.plans
+    assert (plan.settings["tp"].value, plan.settings["tp"].range.start) == (8, Position(6, 28))
+    assert "enable_ep" not in plan.settings
+    (broken,) = launch.broken
+    assert broken.range.start == Position(6, 32)
+    assert [word.text for word in broken.dropped] == ["--enable-expert-parallel"]
+
+
+def test_markdown_fence_inside_a_list_keeps_columns() -> None:
+    text = "1. Start:\n\n   ```bash\n   vllm serve m --tensor-parallel-size 2\n   ```\n"
+    (plan,) = extract_text("README.md", text, "markdown").plans
+    assert plan.settings["tp"].range.start == Position(4, 40)
+
+
+def test_dockerfile_exec_form_env_and_image_entrypoint() -> None:
+    text = (
+        "FROM vllm/vllm-openai:v0.10.0\n"
+        "ENV CUDA_VISIBLE_DEVICES=0,1\n"
+        'CMD ["--model", "meta-llama/Llama-3.1-8B-Instruct", \\\n'
+        '     "--tensor-parallel-size", "4"]\n'
+    )
+    (plan,) = extract_text("Dockerfile", text, "dockerfile").plans
+    assert (plan.settings["tp"].value, plan.settings["tp"].range.start) == (4, Position(4, 32))
+    assert [(item.scope, item.count.value) for item in plan.supply] == [("process", 2)]
+
+
+def test_dockerfile_shell_form_entrypoint_with_cmd() -> None:
+    text = ('FROM python:3.11\nENTRYPOINT ["python3", "-m", "sglang.launch_server"]\n'
+            'CMD ["--model-path", "m", "--tp", "2"]\n')
+    (plan,) = extract_text("Dockerfile", text, "dockerfile").plans
+    assert plan.engine == "sglang" and plan.settings["tp"].value == 2
+
+
+def test_python_calls() -> None:
+    text = (
+        "import mii\nfrom vllm import LLM\nfrom tensorrt_llm import LLM as TrtLLM\n"
+        "llm = LLM(model='meta-llama/Llama-3.1-70B-Instruct', tensor_parallel_size=4, max_model_len=8192)\n"
+        "client = mii.serve('mistralai/Mixtral-8x7B-v0.1', tensor_parallel=2, replica_num=2)\n"
+        "unknown = LLM(model='m', tensor_parallel_size=tp)\n"
+        "trt = TrtLLM('m', tensor_parallel_size=8)\n"
+    )
+    plans = extract_text("serve.py", text, "python").plans
+    assert [(plan.engine, plan.get("tp"), plan.get("replicas")) for plan in plans] == [
+        ("vllm", 4, None), ("mii", 2, 2), ("trtllm", 8, None)]
+    assert plans[0].settings["tp"].range.start == Position(4, 75)
+    assert plans[0].model is not None and plans[0].model.range.start == Position(4, 17)
