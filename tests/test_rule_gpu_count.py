@@ -132,3 +132,18 @@ def test_surplus_nodes_are_counted_in_all_and_the_engine_keeps_its_own_node_size
                    _supply(8, "node", "SkyPilot accelerators H200:8", units=8))
     assert found.message.startswith("SkyPilot accelerators H200:8 declares 64 GPUs in all (8 nodes x 8): 64 = TP 8")
     assert found.suggestion is not None and found.suggestion.summary == "provide 8 GPUs (8 per node)"
+
+
+def test_several_nodes_short_in_total_report_the_total_without_the_single_node_engine_error() -> None:
+    plan = _plan("vllm", tp=8, pp=4)
+    [found] = _run(_deployment(plan, 1, [8, 8, 8, 8]), _supply(8, "node", "LeaderWorkerSet pods", units=2))
+    assert found.message.startswith("LeaderWorkerSet pods provides 16 GPUs in all (2 nodes x 8) but the mapping "
+                                    "needs 32 (1 replica x 4 stages x 8 GPUs)")
+    assert "World size" not in found.message
+
+
+def test_vllm_local_dp_share_smaller_than_the_pod_is_idle() -> None:
+    plan = _plan("vllm", tp=2, dp=4, dp_local=2)
+    [found] = _run(_deployment(plan, 4, [2]), _supply(8, "node", "nvidia.com/gpu limit"))
+    assert found.severity is Severity.WARNING
+    assert "provides 8 GPUs per node but the mapping uses 4" in found.message

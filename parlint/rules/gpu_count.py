@@ -140,21 +140,27 @@ def _suggestion(deployment: Deployment, per_node: int) -> Suggestion:
 def _compare(plan: DeclaredPlan, deployment: Deployment, supply: GpuSupply) -> tuple[int, int, str]:
     """(declared, needed, where) for the first comparison that fails, or equal numbers when all hold.
 
-    A node or process short of its own share is what fails at start-up, so it is checked first; then the
-    total over the nodes; then an oversized share per node (vLLM local DP ranks)."""
+    Over several nodes the total comes first (a short total is the cause, a short node its symptom); on
+    one node, or per process, the share of that node is what fails at start-up; last an oversized share
+    per node (vLLM local DP ranks)."""
     declared = supply.count.value
+    if supply.scope == "total":
+        return supply.total, deployment.gpus_total, "in all"
     nodes = _nodes(plan, deployment, supply)
     per_node = needed_per_node(plan, deployment, nodes)
     where = "per engine process" if supply.scope == "process" else "per node"
-    if supply.scope == "process" or (supply.scope == "node" and declared < per_node):
-        return declared, per_node, where
-    if supply.scope == "total":
-        return supply.total, deployment.gpus_total, "in all"
     node_units = supply.units if supply.units > 1 else nodes
-    if declared * node_units != deployment.gpus_total:
-        where = f"in all ({node_units} nodes x {declared})" if node_units > 1 else "in all"
-        return declared * node_units, deployment.gpus_total, where
+    if supply.scope == "node" and node_units > 1 and declared * node_units != deployment.gpus_total:
+        return declared * node_units, deployment.gpus_total, f"in all ({node_units} nodes x {declared})"
     return declared, per_node, where
+
+
+def _single_node_world_check(plan: DeclaredPlan, supply: GpuSupply) -> bool:
+    """vLLM raises its world-size error when it picks the executor itself on one node
+    (``ParallelConfig.__post_init__``); with Ray or several nodes the GPUs come from elsewhere."""
+    nnodes = plan.get("nnodes")
+    return (plan.engine == "vllm" and supply.scope != "total" and supply.units == 1
+            and plan.get("executor_backend") is None and not (isinstance(nnodes, int) and nnodes > 1))
 
 
 def _check_supply(facts: DeploymentFacts, supply: GpuSupply) -> Iterator[Finding]:
@@ -178,7 +184,7 @@ def _check_supply(facts: DeploymentFacts, supply: GpuSupply) -> Iterator[Finding
         message = (f"{supply.what} provides {_plural(declared, 'GPU')} {where} but the mapping needs "
                    f"{needed} ({structure})")
         world = _engine_world_size(plan)
-        if plan.engine == "vllm" and supply.scope != "total" and supply.count.value < world:
+        if _single_node_world_check(plan, supply) and supply.count.value < world:
             message += (f"; vLLM fails at start-up: \"World size ({world}) is larger than the number of "
                         f"available GPUs ({supply.count.value}) in this node\"")
         yield finding(supply.count, message, related=related, suggestion=suggestion)
