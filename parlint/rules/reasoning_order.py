@@ -57,8 +57,6 @@ STEP_NAMES = {"structure": "model structure", "structural": "structural (PP/EP)"
 # so it may be settled with the operator degrees or with DP.
 DEGREE_STEPS = {"pp": ("structural",), "ep": ("structural",), "tp": ("operator",), "sp": ("operator",),
                 "cp": ("operator",), "dp": ("data",), "attn_dp": ("operator", "data")}
-DEFAULT_MEMORY_FRACTION = 0.9  # vLLM gpu_memory_utilization and TensorRT-LLM free_gpu_memory_fraction defaults
-GB = 1e9
 
 
 def _describe(decision: Decision) -> str:
@@ -98,37 +96,40 @@ def _misplaced_degrees(decisions: list[Decision]) -> Iterator[Finding]:
 
 
 def _unneeded_pipeline(facts: DeploymentFacts) -> Iterator[Finding]:
-    """PP > 1 while one stage, with the same TP/EP, would hold every layer and one full-length sequence."""
+    """PP > 1 while one stage, with the same TP/EP, would hold every layer and one full-length sequence.
+
+    The memory budget is PL701's (engine memory fraction, KV dtype, sequence length) and, for a plan, the
+    planner's margin, so the rules and the planner agree on what fits."""
     plan, model, gpu, deployment = facts.plan, facts.model, facts.gpu, facts.deployment
     pp_source = plan.source("pp")
     if pp_source is None or model is None or gpu is None or len(deployment.stages) < 2:
         return
     if len({stage.layers for stage in plan.stages}) < len(plan.stages):
         return  # stages that repeat layers are not a pipeline at all (PL501)
-    from parlint.linter.models.memory import stage_memory, unquantized_bytes, usable_bytes
+    from parlint.linter.planner import MEMORY_FRACTION
+    from parlint.rules.memory_fit import _Budget, _budget, _gib, _kv_bytes, _memory, _tokens
 
+    budget, tokens = _budget(plan, gpu), _tokens(plan, model)
+    if budget is None and plan.engine == "parlint":
+        # A plan names no engine fraction: it is held to the margin the planner plans with.
+        budget = _Budget(gpu, MEMORY_FRACTION, "the planner's memory fraction", kv_only=False)
+    if budget is None or tokens is None:
+        return
     stage = max(deployment.stages, key=lambda item: item.size)
-    tokens = plan.get("max_model_len") or model.max_position_embeddings or 0
-    kv_dtype = plan.get("kv_cache_dtype")
-    kv_bytes = 1.0 if isinstance(kv_dtype, str) and "fp8" in kv_dtype else unquantized_bytes(model.dtype)
-    whole = stage_memory(model, attn_tp=stage.attn_tp, ffn_tp=stage.ffn_tp,
-                         ep=stage.moe.ep if stage.moe else 1, expert_tp=stage.moe.expert_tp if stage.moe else 1,
-                         kv_bytes=kv_bytes, tokens=int(tokens) if isinstance(tokens, int) else 0)
-    fraction = plan.get("mem_fraction")
-    valid = isinstance(fraction, (int, float)) and not isinstance(fraction, bool) and 0 < fraction <= 1
-    fraction = fraction if valid else DEFAULT_MEMORY_FRACTION
-    usable = usable_bytes(gpu.memory_bytes, fraction)
-    if whole.total > usable:
+    ep, expert_tp = (stage.moe.ep, stage.moe.expert_tp) if stage.moe else (1, 1)
+    whole = _memory(model, (0, model.num_layers), stage.attn_tp, ep, expert_tp, True, True,
+                    _kv_bytes(plan, model), tokens)
+    if budget.shortfall(whole) > 0:
         return
     pp = len(deployment.stages)
     replicas = deployment.replicas * pp
     gpus = f"{stage.size} GPU{'' if stage.size == 1 else 's'}"
     yield finding(pp_source,
                   f"PP {pp} is for memory, but one stage of {gpus} (TP {stage.attn_tp}) would hold all "
-                  f"{model.num_layers} layers of {model.id}: {whole.weights / GB:.1f} GB of weights + "
-                  f"{whole.kv_cache / GB:.1f} GB of KV cache for {tokens} tokens + {whole.overhead / GB:.1f} GB "
-                  f"overhead = {whole.total / GB:.1f} GB per GPU of {usable / GB:.1f} GB usable on {gpu.name}; "
-                  f"drop PP and run {replicas} replicas of {gpus} for throughput",
+                  f"{model.num_layers} layers of {model.id}: {_gib(whole.weights)} of weights + "
+                  f"{_gib(whole.kv_cache)} of KV cache for {tokens} tokens + {_gib(whole.overhead)} overhead "
+                  f"= {_gib(whole.total)} per GPU fits {budget.describe()}; drop PP and run {replicas} "
+                  f"replicas of {gpus} for throughput",
                   severity=Severity.WARNING,
                   suggestion=Suggestion(f"PP 1, {replicas} replicas", {"pp": 1, "replicas": replicas,
                                                                          "tp": stage.attn_tp}))
