@@ -110,6 +110,24 @@ class _Scanner:
         position = self.index + offset
         return self.text[position] if position < len(self.text) else ""
 
+    def substitution(self) -> str:
+        """Consume ``$(...)`` (nested parentheses balanced) or a backquoted command; return its text."""
+        begin = self.index
+        if self.peek() == "`":
+            self.advance()
+            while self.index < len(self.text) and self.peek() != "`":
+                self.advance(2 if self.peek() == "\\" and self.index + 1 < len(self.text) else 1)
+        else:
+            self.advance(2)
+            depth = 1
+            while self.index < len(self.text) and depth:
+                depth += {"(": 1, ")": -1}.get(self.peek(), 0)
+                if depth:
+                    self.advance()
+        if self.index < len(self.text):
+            self.advance()
+        return self.text[begin:self.index]
+
     def expand(self, raw: str) -> tuple[str, bool]:
         unresolved = False
 
@@ -160,13 +178,18 @@ class _Scanner:
                         chunk.append(self.peek())
                         self.advance()
                 text, missing = self.expand("".join(chunk))
-                unresolved |= missing
+                unresolved |= missing or "$(" in text or "`" in text
                 parts.append(text)
                 if self.index < len(self.text):
                     self.advance()
+            elif (char == "$" and self.peek(1) == "(") or char == "`":
+                # Command substitution: its output is unknown, so the word is unresolved.
+                parts.append(self.substitution())
+                unresolved = True
             else:
                 begin = self.index
-                while self.index < len(self.text) and self.peek() not in " \t\n;|&\\'\"":
+                while (self.index < len(self.text) and self.peek() not in " \t\n;|&\\'\"`"
+                       and not (self.peek() == "$" and self.peek(1) == "(")):
                     self.advance()
                 text, missing = self.expand(self.text[begin:self.index])
                 unresolved |= missing
@@ -188,9 +211,12 @@ def split(
     pending_break: tuple[Range, str] | None = None
 
     def assign(name: str, word: Word) -> None:
-        scanner.env[name] = word.text
-        script.variables[name] = word.text
         script.assigned[name] = word
+        if word.unresolved:  # later ``$name`` is unknown too
+            scanner.env.pop(name, None)
+            script.variables.pop(name, None)
+        else:
+            scanner.env[name] = script.variables[name] = word.text
 
     def finish() -> None:
         nonlocal current

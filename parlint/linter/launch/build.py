@@ -57,7 +57,8 @@ def plan_from_call(call: EngineCall, site: Site) -> DeclaredPlan | None:
     from parlint.linter.adapters.flags import Token, parse_args
 
     tokens = [Token(word.text, site.file, word.range) for word in call.args]
-    unresolved = [word.range for word in call.args if word.unresolved]
+    # A ``$`` left in a word is a variable some shell expands later (``bash -c "... \\$NODE_RANK"``): unknown.
+    unresolved = [word.range for word in call.args if word.unresolved or "$" in word.text]
     parsed = parse_args(call.engine, tokens)
     end = call.args[-1].range.end if call.args else call.program.end
     plan = DeclaredPlan(call.engine, site.file, Range(call.program.start, end), dialect=site.dialect)

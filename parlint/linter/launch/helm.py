@@ -83,7 +83,8 @@ def _model_spec(reader: _Reader, launch: Launch, spec: dict[str, Any], pointer: 
         words += reader.words(f"{pointer}/vllmConfig/extraArgs", extra)
     program = reader.key_range(model_pointer) if "modelURL" in spec else reader.key_range(pointer)
     call = EngineCall("vllm", program, words)
-    site = Site(reader.file, "helm-production-stack", supply=_supply(reader, spec, pointer, name, ray))
+    site = Site(reader.file, "helm-production-stack", supply=_supply(reader, spec, pointer, name, ray),
+                gpu=_gpu_type(reader, spec, pointer))
     plan = plan_from_call(call, site)
     if plan is None:
         return
@@ -92,6 +93,23 @@ def _model_spec(reader: _Reader, launch: Launch, spec: dict[str, Any], pointer: 
     where = reader.key_range(f"{pointer}/name") if "name" in spec else reader.key_range(pointer)
     launch.pods.append(PodFacts(plan, f"production-stack modelSpec `{name}`", where,
                                 shm="tensorParallelSize" in config, host_ipc=_host_ipc(spec)))
+
+
+def _gpu_type(reader: _Reader, spec: dict[str, Any], pointer: str) -> Sourced[str] | None:
+    """The GPU product a ``nodeSelectorTerms`` entry pins (rendered into required node affinity)."""
+    from parlint.linter.launch.manifests import GPU_LABELS
+
+    terms = spec.get("nodeSelectorTerms")
+    for term_index, term in enumerate(terms if isinstance(terms, list) else []):
+        expressions = term.get("matchExpressions") if isinstance(term, dict) else None
+        for index, expression in enumerate(expressions if isinstance(expressions, list) else []):
+            values = expression.get("values") if isinstance(expression, dict) else None
+            if (isinstance(expression, dict) and expression.get("key") in GPU_LABELS
+                    and expression.get("operator") == "In" and isinstance(values, list) and len(values) == 1):
+                where = reader.value_range(
+                    f"{pointer}/nodeSelectorTerms/{term_index}/matchExpressions/{index}/values/0")
+                return Sourced(str(values[0]), reader.file, where, str(expression["key"]))
+    return None
 
 
 def _host_ipc(spec: dict[str, Any]) -> bool:

@@ -37,7 +37,8 @@ def launch_from_script(file: str, lines: Sequence[str], script: Script, site: Si
     """Plans of every engine call in ``script``, plus the broken continuations of it and nested scripts."""
     launch = Launch(broken=list(script.broken))
     for command in script.commands:
-        environment = {name: word.text for name, word in command.environment.items()}
+        environment = {name: word.text for name, word in {**site.env, **command.environment}.items()
+                       if not word.unresolved}
         script_of = _nested(lines, environment, launch)
         for call in find_calls(command.words, script_of, command.assignments):
             call_site = Site(file, site.dialect, {**site.env, **command.environment}, list(site.supply),
@@ -67,24 +68,19 @@ def nested_scripts(lines: Sequence[str], env: Mapping[str, str], launch: Launch)
 
 def from_shell(file: str, text: str) -> Launch:
     lines = text.split("\n")
-    slurm = _slurm(file, lines)
-    script = split(text, env=slurm.variables)
-    return launch_from_script(file, lines, script, slurm.site)
+    site = _slurm(file, lines)
+    script = split(text, env={name: word.text for name, word in site.env.items()})
+    return launch_from_script(file, lines, script, site)
 
 
-class _Slurm:
-    def __init__(self, file: str) -> None:
-        self.site = Site(file, "shell")
-        self.variables: dict[str, str] = {}
-
-
-def _slurm(file: str, lines: Sequence[str]) -> _Slurm:
+def _slurm(file: str, lines: Sequence[str]) -> Site:
     """GPU supply from ``#SBATCH`` directives (they stop at the first command, as sbatch reads them)."""
-    result = _Slurm(file)
+    result = Site(file, "shell")
     nodes: Sourced[int] | None = None
     per_node: Sourced[int] | None = None
     total: Sourced[int] | None = None
     gpu: Sourced[str] | None = None
+    written = {"": ""}  # option -> value as written, for messages
     for number, line in enumerate(lines, start=1):
         match = _SBATCH.match(line)
         if not match:
@@ -109,6 +105,7 @@ def _slurm(file: str, lines: Sequence[str]) -> _Slurm:
                 offset = len(value.split(",", 1)[0]) - len(count)
                 counted = Sourced(int(count), file, Range.of(number, column + offset, number,
                                                              column + offset + len(count)), option)
+                written[option] = value
                 if option in ("--gpus", "-G"):
                     total = counted
                 else:
@@ -117,17 +114,19 @@ def _slurm(file: str, lines: Sequence[str]) -> _Slurm:
                     gpu = Sourced(kind, file, where, option)
     node_count = nodes.value if nodes else 1
     if per_node is not None:
-        what = f"Slurm {per_node.spelling}={per_node.value}" + (f" on {node_count} nodes" if node_count > 1 else "")
-        result.site.supply.append(GpuSupply(per_node, "node", what, node_count))
-        result.site.gpus_per_node = per_node
-        result.variables["SLURM_GPUS_PER_NODE"] = str(per_node.value)
+        what = f"#SBATCH {per_node.spelling}={written[per_node.spelling]}" + (
+            f" on {node_count} nodes" if node_count > 1 else "")
+        result.supply.append(GpuSupply(per_node, "node", what, node_count))
+        result.gpus_per_node = per_node
+        result.env["SLURM_GPUS_PER_NODE"] = Word(str(per_node.value), per_node.range)
     elif total is not None:
-        result.site.supply.append(GpuSupply(total, "total", f"Slurm {total.spelling}={total.value}"))
+        result.supply.append(GpuSupply(total, "total", f"#SBATCH {total.spelling}={written[total.spelling]}"))
     if nodes is not None:
-        result.variables["SLURM_NNODES"] = result.variables["SLURM_JOB_NUM_NODES"] = str(nodes.value)
-    result.site.gpu = gpu
-    if result.site.supply:
-        result.site.dialect = "slurm"
+        for variable in ("SLURM_NNODES", "SLURM_JOB_NUM_NODES"):
+            result.env[variable] = Word(str(nodes.value), nodes.range)
+    result.gpu = gpu
+    if result.supply:
+        result.dialect = "slurm"
     return result
 
 
@@ -157,7 +156,7 @@ def _options(text: str, column: int) -> list[tuple[str, str, int]]:
 def from_markdown(file: str, text: str) -> Launch:
     lines = text.split("\n")
     launch = Launch()
-    variables: dict[str, str] = {}
+    assigned: dict[str, Word] = {}
     index = 0
     while index < len(lines):
         opening = _FENCE.match(lines[index])
@@ -174,9 +173,10 @@ def from_markdown(file: str, text: str) -> Launch:
             fragment, starts = _fence_body(lines, body_start, index, indent, console=language != "" and
                                            language not in ("bash", "sh", "shell", "zsh"))
             if fragment.strip():
+                variables = {name: word.text for name, word in assigned.items()}
                 script = split(fragment, lines=LineMap(starts), env=variables)
-                launch.extend(launch_from_script(file, lines, script, Site(file, "markdown")))
-                variables.update(script.variables)
+                launch.extend(launch_from_script(file, lines, script, Site(file, "markdown", dict(assigned))))
+                assigned.update(script.assigned)
         index += 1
     return launch
 
