@@ -300,3 +300,47 @@ def test_python_tags_never_construct_objects(tmp_path: Path, payload: str) -> No
     assert not marker.exists()
     assert [code for code, *_ in found] == ["PL001"]
     assert "could not determine a constructor" in found[0][3]
+
+
+# -- found by fuzzing (bench/fuzz.py) -----------------------------------------------------------------
+
+
+def test_a_model_name_starting_with_a_tilde_is_a_name_not_a_home(tmp_path: Path) -> None:
+    found = _lint(_write(tmp_path, "mii.yaml", "model_name_or_path: ~ [x]\ntensor_parallel: 4\nreplica_num: 2\n"))
+    assert [(code, line, column) for code, line, column, _ in found] == [("PL002", 1, 21)]
+
+
+def test_trtllm_expert_size_above_the_moe_world_is_the_engine_error(tmp_path: Path) -> None:
+    found = _lint(_write(tmp_path, "trtllm.yaml", "model: deepseek-ai/DeepSeek-V3\nmoe_expert_parallel_size: 2\n"))
+    assert [(code, line, column) for code, line, column, _ in found] == [("PL401", 2, 27)]
+    assert "but got 0 * 2 * 1 != 1" in found[0][3]
+
+
+@pytest.mark.parametrize("separator", ["\x85", "\u2028", "\u2029"])
+def test_unicode_line_separators_do_not_shift_positions(tmp_path: Path, separator: str) -> None:
+    """libyaml breaks lines at NEL/LS/PS; editors do not, so positions follow the editor's lines."""
+    text = HEADER + f'served-model-name: "a{separator}b"\ntensor-parallel-size: 6\n'
+    found = _lint(_write(tmp_path, "serve.yaml", text))
+    assert [(code, line, column) for code, line, column, _ in found] == [("PL202", 4, 23)]
+
+
+def test_lone_carriage_returns_count_as_line_breaks(tmp_path: Path) -> None:
+    text = f"# vllm serve --config serve.yaml\r\r\nmodel: {MODEL}\rtensor-parallel-size: 6\r"
+    found = _lint(_write(tmp_path, "serve.yaml", text))
+    assert [(code, line, column) for code, line, column, _ in found] == [("PL202", 4, 23)]
+
+
+@pytest.mark.parametrize(
+    ("name", "text", "where"),
+    [("serve.yaml", HEADER + 'tensor-parallel-size: "8\n', (4, 1, 4, 1)),
+     ("ds.json", '{"tensor_parallel": {"tp_size": 4}', (1, 35, 1, 35)),
+     ("ds2.json", '{"tensor_parallel": {"tp_size": 4}\n', (2, 1, 2, 1))],
+)
+def test_syntax_errors_at_the_end_of_the_file_point_inside_it(tmp_path: Path, name: str, text: str,
+                                                              where: tuple[int, int, int, int]) -> None:
+    path = _write(tmp_path, name, text)
+    result = lint_path(str(path), Settings(root=str(tmp_path)), RunOptions())
+    [diagnostic] = result.diagnostics
+    assert diagnostic.code == "PL001"
+    start, end = diagnostic.range.start, diagnostic.range.end
+    assert (start.line, start.column, end.line, end.column) == where

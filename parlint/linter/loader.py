@@ -12,6 +12,7 @@ same YAML composer, since every JSON text that :mod:`json` accepts is also read 
 
 from __future__ import annotations
 
+import bisect
 import json
 import re
 from collections.abc import Iterator
@@ -36,6 +37,8 @@ MAX_NODES = 1_000_000
 _MERGE_TAG = "tag:yaml.org,2002:merge"
 _CONFLICT_MARKER = re.compile(r"^(<{7}|={7}|>{7})(?: |$)", re.MULTILINE)
 _FLOW_BRACKET = re.compile(r"[\[\]{}]")
+_LINE_BREAK = re.compile(r"\r\n|\r|\n")
+_EXOTIC_BREAKS = ("\x85", "\u2028", "\u2029")
 
 
 @dataclass
@@ -104,20 +107,40 @@ def _nearest(pointer: str, known: dict[str, Range]) -> str:
     return ""
 
 
-def _range_of(node: yaml.Node) -> Range:
-    start, end = node.start_mark, node.end_mark
-    return Range(Position(start.line + 1, start.column + 1), Position(end.line + 1, end.column + 1))
+class _Lines:
+    """Editor positions of a text: lines end at ``\\r\\n``, ``\\r`` or ``\\n`` (as LSP and editors count them).
 
+    libyaml agrees except that it also breaks lines at NEL, LINE SEPARATOR and PARAGRAPH SEPARATOR (YAML
+    1.1); in a text holding one of those, its marks are converted from their character index instead.
+    """
 
-def _mark_range(mark: Any) -> Range:
-    if mark is None:
-        return FILE_START
-    return Range(Position(mark.line + 1, mark.column + 1), Position(mark.line + 1, mark.column + 2))
+    def __init__(self, text: str) -> None:
+        self.text = text
+        self._exotic = any(char in text for char in _EXOTIC_BREAKS)
+        self._starts: list[int] | None = None
+
+    def at_index(self, index: int) -> Position:
+        if self._starts is None:
+            self._starts = [0, *(match.end() for match in _LINE_BREAK.finditer(self.text))]
+        line = bisect.bisect_right(self._starts, index) - 1
+        return Position(line + 1, index - self._starts[line] + 1)
+
+    def at_mark(self, mark: Any) -> Position:
+        return self.at_index(mark.index) if self._exotic else Position(mark.line + 1, mark.column + 1)
+
+    def node(self, node: yaml.Node) -> Range:
+        return Range(self.at_mark(node.start_mark), self.at_mark(node.end_mark))
+
+    def point(self, index: int) -> Range:
+        """The character at ``index``; an empty range at a line's or the file's end."""
+        start = self.at_index(index)
+        width = 0 if self.text[index: index + 1] in ("", "\n", "\r") else 1
+        return Range(start, Position(start.line, start.column + width))
 
 
 def conflict_markers(text: str) -> Iterator[LoadProblem]:
     for match in _CONFLICT_MARKER.finditer(text):
-        line = text.count("\n", 0, match.start()) + 1
+        line = _Lines(text).at_index(match.start()).line
         yield LoadProblem(
             f"merge-conflict marker {match.group(1)!r}: resolve the conflict before the file can be read",
             Range.of(line, 1, line, 8),
@@ -132,11 +155,9 @@ def _too_deep(text: str) -> LoadProblem | None:
     for match in _FLOW_BRACKET.finditer(text):
         depth += 1 if match.group() in "[{" else -1
         if depth > MAX_NESTING:
-            line = text.count("\n", 0, match.start()) + 1
-            column = match.start() - (text.rfind("\n", 0, match.start()) + 1) + 1
             return LoadProblem(
                 f"nesting deeper than {MAX_NESTING} levels: refused as hostile input",
-                Range.of(line, column, line, column + 1),
+                _Lines(text).point(match.start()),
             )
     return None
 
@@ -148,7 +169,8 @@ class _Mapper:
     alias bombs cost no more than their text.
     """
 
-    def __init__(self) -> None:
+    def __init__(self, lines: _Lines) -> None:
+        self.lines = lines
         self.source_map = SourceMap()
         self.problems: list[LoadProblem] = []
         self._entered: set[int] = set()
@@ -158,13 +180,13 @@ class _Mapper:
         stack: list[tuple[yaml.Node, str]] = [(root, "")]
         while stack:
             node, pointer = stack.pop()
-            self.source_map.values.setdefault(pointer, _range_of(node))
+            self.source_map.values.setdefault(pointer, self.lines.node(node))
             if id(node) in self._entered:
                 continue
             self._entered.add(id(node))
             self._count += 1
             if self._count > MAX_NODES:
-                raise _Hostile(f"more than {MAX_NODES} nodes: refused as hostile input", _range_of(node))
+                raise _Hostile(f"more than {MAX_NODES} nodes: refused as hostile input", self.lines.node(node))
             if isinstance(node, yaml.SequenceNode):
                 stack.extend((item, join_pointer(pointer, index)) for index, item in enumerate(node.value))
             elif isinstance(node, yaml.MappingNode):
@@ -183,21 +205,21 @@ class _Mapper:
                 continue
             key = str(key_node.value)
             if key in seen:
-                first = seen[key].start_mark.line + 1
+                first = self.lines.at_mark(seen[key].start_mark).line
                 self.problems.append(
-                    LoadProblem(f"duplicate key {key!r} (first defined on line {first})", _range_of(key_node))
+                    LoadProblem(f"duplicate key {key!r} (first defined on line {first})", self.lines.node(key_node))
                 )
                 continue
             seen[key] = key_node
             child = join_pointer(pointer, key)
-            self.source_map.keys[child] = _range_of(key_node)
+            self.source_map.keys[child] = self.lines.node(key_node)
             children.append((value_node, child))
         for source in merged:
             for key_node, value_node in source.value:
                 if isinstance(key_node, yaml.ScalarNode) and str(key_node.value) not in seen:
                     child = join_pointer(pointer, key_node.value)
-                    self.source_map.keys.setdefault(child, _range_of(key_node))
-                    self.source_map.values.setdefault(child, _range_of(value_node))
+                    self.source_map.keys.setdefault(child, self.lines.node(key_node))
+                    self.source_map.values.setdefault(child, self.lines.node(value_node))
         return children
 
 
@@ -212,20 +234,12 @@ def _yaml_problem(error: yaml.YAMLError, text: str) -> LoadProblem:
         parts = [part for part in (error.context, error.problem) if part]
         message = "; ".join(parts) or str(error)
         mark = error.problem_mark or error.context_mark
-        if mark is not None and _character_at(text, mark.line, mark.column) == "\t":
+        if mark is None:
+            return LoadProblem(f"YAML syntax error: {message}", FILE_START)
+        if text[mark.index: mark.index + 1] == "\t":
             message += " (a tab: YAML indents with spaces only)"
-        return LoadProblem(f"YAML syntax error: {message}", _mark_range(mark))
+        return LoadProblem(f"YAML syntax error: {message}", _Lines(text).point(mark.index))
     return LoadProblem(f"YAML error: {error}", FILE_START)
-
-
-def _character_at(text: str, line: int, column: int) -> str:
-    """The character at a 0-based line and column, or "" past the end."""
-    start = 0
-    for _ in range(line):
-        start = text.find("\n", start) + 1
-        if start == 0:
-            return ""
-    return text[start + column: start + column + 1]
 
 
 def _compose(text: str) -> Iterator[yaml.Node]:
@@ -248,9 +262,10 @@ def load_yaml(path: str, text: str) -> LoadedFile:
     if loaded.problems:
         return loaded
     constructor = _SafeLoader("")
+    lines = _Lines(text)
     try:
         for index, node in enumerate(_compose(text)):
-            mapper = _Mapper()
+            mapper = _Mapper(lines)
             mapper.run(node)
             loaded.problems.extend(mapper.problems)
             data = constructor.construct_document(node)
@@ -297,16 +312,17 @@ def load_json(path: str, text: str) -> LoadedFile:
         loaded.problems.extend(duplicate.problems or [LoadProblem("duplicate key in JSON object", FILE_START)])
         return loaded
     except json.JSONDecodeError as error:
-        where = Range.of(error.lineno, error.colno, error.lineno, error.colno + 1)
+        where = _Lines(text).point(error.pos)
         loaded.problems.append(LoadProblem(f"JSON syntax error: {error.msg}", where))
         return loaded
     except (RecursionError, ValueError) as error:
         loaded.problems.append(LoadProblem(f"JSON cannot be read: {error}", FILE_START))
         return loaded
     source_map = SourceMap()
+    lines = _Lines(text)
     try:
         for node in _compose(text):
-            mapper = _Mapper()
+            mapper = _Mapper(lines)
             mapper.run(node)
             source_map = mapper.source_map
             break

@@ -133,7 +133,7 @@ def _span(facts: DeploymentFacts, stage: Stage) -> Iterator[Finding]:
         yield rejection_finding(plan, rejection, f"the expert group must tile the stage's {stage.size} GPUs: "
                                 f"{quoted(rejection.message)}")
     group = stage.moe.ep * stage.moe.expert_tp
-    if rejected or group >= stage.size or stage.size % group:
+    if rejected or group < 1 or group >= stage.size or stage.size % group:
         return
     at = first_source(plan, "ep", "moe_dp", "tp")
     if at is None:

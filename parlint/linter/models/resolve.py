@@ -52,19 +52,27 @@ def resolve_model(
     return _resolve(ref.strip() if isinstance(ref, str) else "", config_dir, mapped, model_config)
 
 
+def _expanded(path: Path) -> Path:
+    """``~`` and ``~user`` expanded; kept as written when there is no such user (``~ [x]`` names no home)."""
+    try:
+        return path.expanduser()
+    except RuntimeError:
+        return path
+
+
 @lru_cache(maxsize=256)
 def _resolve(
     ref: str, config_dir: str | None, models_map: tuple[tuple[str, str], ...], model_config: str | None
 ) -> Resolution:
     if model_config:
-        return _from_path(Path(model_config).expanduser(), ref, "config", config_dir, required=True)
+        return _from_path(_expanded(Path(model_config)), ref, "config", config_dir, required=True)
     mapping = {key.lower(): value for key, value in models_map}
     if ref.lower() in mapping:
-        return _from_path(Path(mapping[ref.lower()]).expanduser(), ref, "config", config_dir, required=True)
+        return _from_path(_expanded(Path(mapping[ref.lower()])), ref, "config", config_dir, required=True)
     if not ref:
         return Resolution(None, message="no model named; " + _how_to_provide(ref))
     for base in _bases(config_dir):
-        candidate = (base / ref).expanduser() if base else Path(ref).expanduser()
+        candidate = _expanded(base / ref) if base else _expanded(Path(ref))
         if _looks_like_path(ref) or candidate.exists():
             found = _from_path(candidate, ref, "local", config_dir, required=False)
             if found.structure is not None or found.message:
@@ -149,9 +157,9 @@ def _with_modelopt_quantization(structure: ModelStructure, path: Path) -> ModelS
 def hf_cache_dirs() -> list[Path]:
     """Hugging Face hub cache directories in the order huggingface_hub consults them."""
     if os.environ.get("HF_HUB_CACHE"):
-        return [Path(os.environ["HF_HUB_CACHE"]).expanduser()]
+        return [_expanded(Path(os.environ["HF_HUB_CACHE"]))]
     if os.environ.get("HF_HOME"):
-        return [Path(os.environ["HF_HOME"]).expanduser() / "hub"]
+        return [_expanded(Path(os.environ["HF_HOME"])) / "hub"]
     return [Path.home() / ".cache" / "huggingface" / "hub"]
 
 
