@@ -34,16 +34,21 @@ Fix: apply the structural change the message names (TP within the node, PP acros
 from __future__ import annotations
 
 from collections.abc import Iterator
-from dataclasses import dataclass
 
 from parlint.linter.constraints import tp_problems
 from parlint.linter.context import DeploymentFacts, LintContext, finding
 from parlint.linter.diagnostics import Finding, Suggestion
 from parlint.linter.mapping import Stage
-from parlint.linter.models.hardware import GpuSpec
-from parlint.linter.models.memory import MemoryBreakdown, stage_memory, unquantized_bytes, usable_bytes
+from parlint.linter.models.memory import MemoryBreakdown
 from parlint.linter.models.structure import ModelStructure
-from parlint.linter.plan import DeclaredPlan
+from parlint.rules._memory_budget import (
+    MemoryBudget,
+    gib,
+    kv_cache_bytes,
+    memory_budget,
+    sequence_tokens,
+    stage_bytes,
+)
 
 CODE = "PL701"
 NAME = "memory-fit"
@@ -51,87 +56,13 @@ SECTION = "5, 6"
 SEVERITY = "error"
 FIXABLE = False
 
-# Engine -> (documented default memory fraction, how the engine spells it). TensorRT-LLM's fraction
-# sizes only the KV cache from what the weights leave free; its default is not in the reference.
-FRACTIONS: dict[str, tuple[float | None, str]] = {
-    "vllm": (0.9, "gpu-memory-utilization"),
-    "sglang": (0.9, "mem-fraction-static"),
-    "trtllm": (None, "free_gpu_memory_fraction"),
-}
-GIB = 1024**3
 DEFAULT_NODE_SIZE = 8
 MAX_PP = 16
 
 
-@dataclass(frozen=True)
-class _Budget:
-    gpu: GpuSpec
-    fraction: float | None
-    spelling: str
-    kv_only: bool  # TensorRT-LLM: the fraction applies to the memory left after weights
-
-    def shortfall(self, memory: MemoryBreakdown) -> int:
-        """Bytes missing on this GPU (<= 0: it fits)."""
-        if not self.kv_only:
-            assert self.fraction is not None
-            return memory.total - usable_bytes(self.gpu.memory_bytes, self.fraction)
-        left = self.gpu.memory_bytes - memory.weights - memory.overhead
-        if left < 0 or self.fraction is None:
-            return -left
-        return memory.kv_cache - int(left * self.fraction)
-
-    def describe(self) -> str:
-        if self.kv_only:
-            share = f" x {self.spelling} {self.fraction} for the KV cache" if self.fraction is not None else ""
-            return f"the {_gib(self.gpu.memory_bytes)} of a {self.gpu.name}, after weights{share}"
-        usable = usable_bytes(self.gpu.memory_bytes, self.fraction or 0.0)
-        return f"the usable {_gib(usable)} ({_gib(self.gpu.memory_bytes)} {self.gpu.name} x {self.spelling} " \
-               f"{self.fraction})"
-
-
-def _gib(size: float) -> str:
-    return f"{size / GIB:.1f} GiB"
-
-
-def _budget(plan: DeclaredPlan, gpu: GpuSpec) -> _Budget | None:
-    known = FRACTIONS.get(plan.engine)
-    if known is None:
-        return None
-    default, spelling = known
-    written = plan.source("mem_fraction")
-    fraction = default
-    if written is not None:
-        if not isinstance(written.value, (int, float)) or isinstance(written.value, bool):
-            return None
-        fraction, spelling = float(written.value), written.spelling or spelling
-    if fraction is None and plan.engine != "trtllm":
-        return None
-    return _Budget(gpu, fraction, spelling, kv_only=plan.engine == "trtllm")
-
-
-def _tokens(plan: DeclaredPlan, model: ModelStructure) -> int | None:
-    written = plan.get("max_model_len")
-    if written is not None:
-        return written if isinstance(written, int) and not isinstance(written, bool) else None
-    return model.max_position_embeddings
-
-
-def _kv_bytes(plan: DeclaredPlan, model: ModelStructure) -> float:
-    dtype = plan.get("kv_cache_dtype")
-    if isinstance(dtype, str) and dtype.lower().startswith("fp8"):
-        return 1.0
-    return unquantized_bytes(model.dtype)
-
-
-def _memory(model: ModelStructure, layers: tuple[int, int], tp: int, moe_ep: int, expert_tp: int,
-            first: bool, last: bool, kv: float, tokens: int) -> MemoryBreakdown:
-    return stage_memory(model, layers=layers, attn_tp=tp, ffn_tp=tp, ep=moe_ep, expert_tp=expert_tp,
-                        first=first, last=last, kv_bytes=kv, tokens=tokens)
-
-
 def _stage_memory(model: ModelStructure, stage: Stage, count: int, kv: float, tokens: int) -> MemoryBreakdown:
     ep, expert_tp = (stage.moe.ep, stage.moe.expert_tp) if stage.moe else (1, 1)
-    return _memory(model, stage.layers, stage.attn_tp, ep, expert_tp, stage.index == 0, stage.index == count - 1,
+    return stage_bytes(model, stage.layers, stage.attn_tp, ep, expert_tp, stage.index == 0, stage.index == count - 1,
                    kv, tokens)
 
 
@@ -145,16 +76,17 @@ def _even_layers(num_layers: int, pp: int) -> list[tuple[int, int]]:
     return bounds
 
 
-def _fits(model: ModelStructure, budget: _Budget, tp: int, pp: int, uses_ep: bool, kv: float, tokens: int) -> bool:
+def _fits(model: ModelStructure, budget: MemoryBudget, tp: int, pp: int, uses_ep: bool, kv: float, tokens: int) -> bool:
     moe_ep, expert_tp = (tp, 1) if uses_ep else (1, tp)
     ranges = _even_layers(model.num_layers, pp)
     return all(
-        budget.shortfall(_memory(model, layers, tp, moe_ep, expert_tp, index == 0, index == pp - 1, kv, tokens)) <= 0
+        budget.shortfall(stage_bytes(model, layers, tp, moe_ep, expert_tp, index == 0, index == pp - 1, kv,
+                                     tokens)) <= 0
         for index, layers in enumerate(ranges)
     )
 
 
-def _smallest_change(facts: DeploymentFacts, budget: _Budget, tp: int, pp: int, kv: float,
+def _smallest_change(facts: DeploymentFacts, budget: MemoryBudget, tp: int, pp: int, kv: float,
                      tokens: int) -> tuple[str, dict[str, int]] | None:
     """More TP inside the node first (fewest GPUs), else pipeline stages of the current TP."""
     plan, model = facts.plan, facts.model
@@ -178,10 +110,10 @@ def _check(facts: DeploymentFacts) -> Iterator[Finding]:
     if model is None or gpu is None or not deployment.stages or any(stage.num_layers <= 0 for stage in
                                                                       deployment.stages):
         return
-    budget, tokens = _budget(plan, gpu), _tokens(plan, model)
+    budget, tokens = memory_budget(plan, gpu), sequence_tokens(plan, model)
     if budget is None or tokens is None:
         return
-    kv = _kv_bytes(plan, model)
+    kv = kv_cache_bytes(plan, model)
     count = len(deployment.stages)
     memories = [(_stage_memory(model, stage, count, kv, tokens), stage) for stage in deployment.stages]
     memory, stage = max(memories, key=lambda pair: budget.shortfall(pair[0]))
@@ -189,8 +121,8 @@ def _check(facts: DeploymentFacts) -> Iterator[Finding]:
         return
     where = f"stage {stage.index} (layers {stage.layers[0]}-{stage.layers[1] - 1})" if count > 1 else "each GPU"
     message = (
-        f"{model.id} does not fit {where}: weights {_gib(memory.weights)} + KV cache of one {tokens}-token "
-        f"sequence {_gib(memory.kv_cache)} + runtime overhead {_gib(memory.overhead)} = {_gib(memory.total)} "
+        f"{model.id} does not fit {where}: weights {gib(memory.weights)} + KV cache of one {tokens}-token "
+        f"sequence {gib(memory.kv_cache)} + runtime overhead {gib(memory.overhead)} = {gib(memory.total)} "
         f"exceed {budget.describe()}"
     )
     change = _smallest_change(facts, budget, stage.attn_tp, count, kv, tokens)

@@ -107,18 +107,25 @@ def _unneeded_pipeline(facts: DeploymentFacts) -> Iterator[Finding]:
     if len({stage.layers for stage in plan.stages}) < len(plan.stages):
         return  # stages that repeat layers are not a pipeline at all (PL501)
     from parlint.linter.planner import MEMORY_FRACTION
-    from parlint.rules.memory_fit import _Budget, _budget, _gib, _kv_bytes, _memory, _tokens
+    from parlint.rules._memory_budget import (
+        MemoryBudget,
+        gib,
+        kv_cache_bytes,
+        memory_budget,
+        sequence_tokens,
+        stage_bytes,
+    )
 
-    budget, tokens = _budget(plan, gpu), _tokens(plan, model)
+    budget, tokens = memory_budget(plan, gpu), sequence_tokens(plan, model)
     if budget is None and plan.engine == "parlint":
         # A plan names no engine fraction: it is held to the margin the planner plans with.
-        budget = _Budget(gpu, MEMORY_FRACTION, "the planner's memory fraction", kv_only=False)
+        budget = MemoryBudget(gpu, MEMORY_FRACTION, "the planner's memory fraction", kv_only=False)
     if budget is None or tokens is None:
         return
     stage = max(deployment.stages, key=lambda item: item.size)
     ep, expert_tp = (stage.moe.ep, stage.moe.expert_tp) if stage.moe else (1, 1)
-    whole = _memory(model, (0, model.num_layers), stage.attn_tp, ep, expert_tp, True, True,
-                    _kv_bytes(plan, model), tokens)
+    whole = stage_bytes(model, (0, model.num_layers), stage.attn_tp, ep, expert_tp, True, True,
+                    kv_cache_bytes(plan, model), tokens)
     if budget.shortfall(whole) > 0:
         return
     pp = len(deployment.stages)
@@ -126,9 +133,9 @@ def _unneeded_pipeline(facts: DeploymentFacts) -> Iterator[Finding]:
     gpus = f"{stage.size} GPU{'' if stage.size == 1 else 's'}"
     yield finding(pp_source,
                   f"PP {pp} is for memory, but one stage of {gpus} (TP {stage.attn_tp}) would hold all "
-                  f"{model.num_layers} layers of {model.id}: {_gib(whole.weights)} of weights + "
-                  f"{_gib(whole.kv_cache)} of KV cache for {tokens} tokens + {_gib(whole.overhead)} overhead "
-                  f"= {_gib(whole.total)} per GPU fits {budget.describe()}; drop PP and run {replicas} "
+                  f"{model.num_layers} layers of {model.id}: {gib(whole.weights)} of weights + "
+                  f"{gib(whole.kv_cache)} of KV cache for {tokens} tokens + {gib(whole.overhead)} overhead "
+                  f"= {gib(whole.total)} per GPU fits {budget.describe()}; drop PP and run {replicas} "
                   f"replicas of {gpus} for throughput",
                   severity=Severity.WARNING,
                   suggestion=Suggestion(f"PP 1, {replicas} replicas", {"pp": 1, "replicas": replicas,
