@@ -53,3 +53,30 @@ def test_third_party_pack_and_collisions(monkeypatch: pytest.MonkeyPatch) -> Non
     finally:
         monkeypatch.undo()
         registry.all_rules.cache_clear()
+
+
+CATALOG = {
+    # code: (name, seed section, default severity) — the public interface fixed by the rule-set issue.
+    "PL001": ("invalid-file", "-", "error"),
+    "PL002": ("model-unresolved", "-", "info"),
+    "PL101": ("gpu-count", "1, 8, 7", "error"),
+    "PL201": ("data-parallel-scope", "2.1, 7", "error"),
+    "PL202": ("tensor-parallel-scope", "2.2, 7", "error"),
+    "PL203": ("pipeline-parallel-scope", "2.3, 7", "error"),
+    "PL204": ("expert-parallel-scope", "2.4", "error"),
+    "PL205": ("sequence-parallel-scope", "2.5", "error"),
+    "PL301": ("moe-expert-parallel", "3", "error"),
+    "PL401": ("tp-ep-not-multiplied", "4, 7", "error"),
+    "PL501": ("pipeline-outer-structure", "5", "error"),
+    "PL601": ("reasoning-order", "6", "error"),
+    "PL701": ("memory-fit", "6", "error"),
+    "PL901": ("unknown-key", "-", "warning"),
+    "PL902": ("broken-continuation", "-", "error"),
+    "PL903": ("deprecated-key", "-", "warning"),
+    "PL904": ("missing-shm", "-", "warning"),
+}
+
+
+def test_the_public_catalog_is_exact() -> None:
+    registered = {rule.code: (rule.name, rule.section, rule.severity.value) for rule in all_rules()}
+    assert {code: registered.get(code) for code in CATALOG} == CATALOG

@@ -50,7 +50,7 @@ from parlint.rules._expert_parallel import (
 
 CODE = "PL204"
 NAME = "expert-parallel-scope"
-SECTION = "2.4, 3"
+SECTION = "2.4"
 SEVERITY = "error"
 FIXABLE = False
 

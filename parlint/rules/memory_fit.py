@@ -52,7 +52,7 @@ from parlint.rules._memory_budget import (
 
 CODE = "PL701"
 NAME = "memory-fit"
-SECTION = "5, 6"
+SECTION = "6"
 SEVERITY = "error"
 FIXABLE = False
 

@@ -43,7 +43,7 @@ from parlint.rules._expert_parallel import engine_name, ep_remedy, first_source,
 
 CODE = "PL301"
 NAME = "moe-expert-parallel"
-SECTION = "2.4, 3"
+SECTION = "3"
 SEVERITY = "error"
 FIXABLE = True
 
