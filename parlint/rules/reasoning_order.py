@@ -117,8 +117,9 @@ def _unneeded_pipeline(facts: DeploymentFacts) -> Iterator[Finding]:
     )
 
     budget, tokens = memory_budget(plan, gpu), sequence_tokens(plan, model)
-    if budget is None and plan.engine == "parlint":
-        # A plan names no engine fraction: it is held to the margin the planner plans with.
+    if (budget is None and plan.engine == "parlint") or (budget is not None and budget.fraction is None):
+        # A plan names no engine fraction, and TensorRT-LLM's default is not documented: both are held to
+        # the margin the planner plans with, so "one stage would hold it" never means "at 99% of the GPU".
         budget = MemoryBudget(gpu, MEMORY_FRACTION, "the planner's memory fraction", kv_only=False)
     if budget is None or tokens is None:
         return
