@@ -26,11 +26,23 @@ def normalized(text: str) -> str:
     return _LINE_BREAK.sub("\n", text)
 
 
-def script_at(lines: Sequence[str], where: Range, env: Mapping[str, str], *, yaml_scalar: bool) -> Script | None:
-    """The shell script written at ``where`` (a quoted word or a YAML scalar), split with file positions."""
+_KUBELET_REFERENCE = re.compile(r"\$\((?P<name>[A-Za-z_][A-Za-z0-9_]*)\)")
+
+
+def script_at(lines: Sequence[str], where: Range, env: Mapping[str, str], *, yaml_scalar: bool,
+              kubelet: bool = False) -> Script | None:
+    """The shell script written at ``where`` (a quoted word or a YAML scalar), split with file positions.
+
+    ``kubelet``: the text is a Kubernetes ``command``/``args`` item, where the kubelet replaces
+    ``$(NAME)`` with the container's variable before the shell runs; it is read as ``${NAME}`` (same
+    length, so positions hold) and expanded from ``env``.
+    """
     start, end = where.start, where.end
     if not 1 <= start.line <= len(lines):
         return None
+    if kubelet:
+        lines = [_KUBELET_REFERENCE.sub(r"${\g<name>}", line) for line in lines[start.line - 1:end.line]]
+        lines = [""] * (start.line - 1) + lines
     first = lines[start.line - 1][start.column - 1:]
     if yaml_scalar and first[:1] in ("|", ">"):
         return _block_scalar(lines, where, env, folded=first.startswith(">"))

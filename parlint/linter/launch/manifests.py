@@ -235,18 +235,17 @@ def container_plans(reader: _Reader, launch: Launch, container: dict[str, Any], 
                     inherited_env: dict[str, Word] | None = None) -> list[DeclaredPlan]:
     """Plans of the engine calls one container (or compose service) runs."""
     env = _environment(reader, container, pointer, inherited_env or {})
-    command = container.get("command")
-    args = container.get("args")
-    if args is None and "entrypoint" in container:  # compose: entrypoint + command
-        command, args = container.get("entrypoint"), container.get("command")
-        args_pointer, command_pointer = f"{pointer}/command", f"{pointer}/entrypoint"
-    else:
-        args_pointer, command_pointer = f"{pointer}/args", f"{pointer}/command"
+    # Kubernetes ``command`` replaces the image's ENTRYPOINT and ``args`` its CMD; in compose the same
+    # roles are ``entrypoint`` and ``command``.
+    entry_key, args_key = ("command", "args") if site.dialect == "kubernetes" else ("entrypoint", "command")
+    command, args = container.get(entry_key), container.get(args_key)
+    command_pointer, args_pointer = f"{pointer}/{entry_key}", f"{pointer}/{args_key}"
     argv = [*reader.words(command_pointer, command, env), *reader.words(args_pointer, args, env)]
     if not argv:
         return []
     image = container.get("image") if command is None and isinstance(container.get("image"), str) else None
-    script_of = nested_scripts(reader.lines, {name: word.text for name, word in env.items()}, launch)
+    known = {name: word.text for name, word in env.items() if not word.unresolved}
+    script_of = nested_scripts(reader.lines, known, launch, kubelet=site.dialect == "kubernetes")
     plans = []
     for call in find_calls(argv, script_of, image=image):
         call_site = Site(site.file, site.dialect, {**site.env, **env}, list(site.supply), site.gpu,
@@ -326,7 +325,9 @@ def _ray_total(reader: _Reader, data: dict[str, Any],
             replicas = raw if isinstance(raw, int) and not isinstance(raw, bool) else 1
         total += gpus * replicas
         if gpus and first is None:
-            first = reader.value_range(pointer)
+            first = next(count.range for index, container in enumerate(pod["containers"])
+                         if isinstance(container, dict)
+                         and (count := _container_gpus(reader, container, f"{pointer}/containers/{index}")))
     if not total or first is None:
         return None
     return Sourced(total, reader.file, first, "nvidia.com/gpu")

@@ -49,11 +49,12 @@ def launch_from_script(file: str, lines: Sequence[str], script: Script, site: Si
     return launch
 
 
-def _nested(lines: Sequence[str], env: Mapping[str, str], launch: Launch, *, yaml_scalar: bool = False) -> ScriptOf:
+def _nested(lines: Sequence[str], env: Mapping[str, str], launch: Launch, *, yaml_scalar: bool = False,
+            kubelet: bool = False) -> ScriptOf:
     def script_of(word: Word) -> Script | None:
         if not (word.quoted or yaml_scalar):
             return None
-        script = script_at(lines, word.range, env, yaml_scalar=yaml_scalar)
+        script = script_at(lines, word.range, env, yaml_scalar=yaml_scalar, kubelet=kubelet)
         if script is not None:
             launch.broken.extend(script.broken)
         return script
@@ -61,9 +62,9 @@ def _nested(lines: Sequence[str], env: Mapping[str, str], launch: Launch, *, yam
     return script_of
 
 
-def nested_scripts(lines: Sequence[str], env: Mapping[str, str], launch: Launch) -> ScriptOf:
+def nested_scripts(lines: Sequence[str], env: Mapping[str, str], launch: Launch, *, kubelet: bool) -> ScriptOf:
     """A ``bash -c`` splitter for words that are YAML scalars (container args, compose commands)."""
-    return _nested(lines, env, launch, yaml_scalar=True)
+    return _nested(lines, env, launch, yaml_scalar=True, kubelet=kubelet)
 
 
 def from_shell(file: str, text: str) -> Launch:

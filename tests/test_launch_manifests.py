@@ -1,0 +1,208 @@
+"""Launch commands and GPU supply in Kubernetes, compose, production-stack values and SkyPilot YAML."""
+
+from __future__ import annotations
+
+import time
+
+from parlint.linter.diagnostics import Position
+from parlint.linter.launch import Launch, extract_documents
+from parlint.linter.loader import load_text
+
+
+def _launch(text: str) -> Launch:
+    return extract_documents(load_text("deploy.yaml", text))
+
+
+LWS = """\
+apiVersion: leaderworkerset.x-k8s.io/v1
+kind: LeaderWorkerSet
+metadata: {name: vllm}
+spec:
+  leaderWorkerTemplate:
+    size: 2
+    leaderTemplate:
+      spec:
+        containers:
+          - name: leader
+            image: vllm/vllm-openai:v0.33.0
+            command: ["sh", "-c", "vllm serve m --tensor-parallel-size 8 --pipeline-parallel-size $(LWS_GROUP_SIZE)"]
+            resources: {limits: {nvidia.com/gpu: "8"}}
+    workerTemplate:
+      spec:
+        hostIPC: true
+        containers:
+          - name: worker
+            image: vllm/vllm-openai:v0.33.0
+            command: ["sh", "-c", "ray start --block --address=$(LWS_LEADER_ADDRESS):6379"]
+            resources: {limits: {nvidia.com/gpu: "8"}}
+"""
+
+
+def test_leader_worker_set_group_supply_and_size_variable() -> None:
+    launch = _launch(LWS)
+    (plan,) = launch.plans
+    assert (plan.get("tp"), plan.get("pp")) == (8, 2)
+    (supply,) = plan.supply
+    assert (supply.scope, supply.count.value, supply.units) == ("node", 8, 2)
+    assert supply.count.range.start == Position(13, 51)
+    assert plan.settings["tp"].range.start == Position(12, 72)
+    (pod,) = launch.pods
+    assert not pod.shm and not pod.host_ipc
+
+
+def test_args_only_container_runs_the_image_entrypoint_with_env_and_gpu_type() -> None:
+    text = """\
+apiVersion: apps/v1
+kind: Deployment
+metadata: {name: llama}
+spec:
+  replicas: 3
+  template:
+    spec:
+      hostIPC: true
+      affinity:
+        nodeAffinity:
+          requiredDuringSchedulingIgnoredDuringExecution:
+            nodeSelectorTerms:
+              - matchExpressions:
+                  - {key: nvidia.com/gpu.product, operator: In, values: [NVIDIA-A100-SXM4-80GB]}
+      containers:
+        - name: vllm
+          image: docker.io/vllm/vllm-openai:v0.33.0
+          env:
+            - {name: TP, value: "4"}
+            - {name: CUDA_VISIBLE_DEVICES, value: "0,1"}
+          args: ["--model", "meta-llama/Llama-3.1-70B-Instruct", "--tensor-parallel-size=$(TP)"]
+          resources: {limits: {nvidia.com/gpu: 4}}
+"""
+    launch = _launch(text)
+    (plan,) = launch.plans
+    assert plan.get("tp") == 4 and plan.settings["tp"].range.start == Position(21, 67)
+    assert [(item.scope, item.count.value, item.units) for item in plan.supply] == [
+        ("node", 4, 1), ("process", 2, 1)]  # replicas are independent engines
+    assert plan.gpu is not None and plan.gpu.value == "NVIDIA-A100-SXM4-80GB"
+    assert launch.pods[0].host_ipc
+
+
+def test_unknown_env_value_makes_the_degree_unknown() -> None:
+    text = """\
+apiVersion: v1
+kind: Pod
+metadata: {name: p}
+spec:
+  containers:
+    - name: sglang
+      image: lmsysorg/sglang:latest
+      env:
+        - name: TP
+          valueFrom: {configMapKeyRef: {name: cfg, key: tp}}
+      command: ["python3", "-m", "sglang.launch_server", "--model-path", "m", "--tp", "$(TP)"]
+      resources: {limits: {nvidia.com/gpu: 1}}
+"""
+    assert _launch(text).plans == []
+
+
+def test_ray_cluster_head_engine_sees_the_whole_cluster() -> None:
+    text = """\
+apiVersion: ray.io/v1
+kind: RayCluster
+metadata: {name: r}
+spec:
+  headGroupSpec:
+    template:
+      spec:
+        containers:
+          - name: head
+            image: rayproject/ray:2.40.0-gpu
+            command: ["/bin/bash", "-c", "ray start --head && vllm serve m --tensor-parallel-size 8 -pp 2"]
+            resources: {limits: {nvidia.com/gpu: 8}}
+  workerGroupSpecs:
+    - replicas: 1
+      template:
+        spec:
+          containers:
+            - name: worker
+              image: rayproject/ray:2.40.0-gpu
+              resources: {limits: {nvidia.com/gpu: 8}}
+"""
+    (plan,) = _launch(text).plans
+    assert [(item.scope, item.count.value) for item in plan.supply] == [("total", 16)]
+
+
+def test_compose_command_string_devices_and_environment() -> None:
+    text = """\
+services:
+  vllm:
+    image: vllm/vllm-openai:v0.33.0
+    environment:
+      - CUDA_VISIBLE_DEVICES=0,1,2,3
+    command: --model Qwen/Qwen3-32B --tensor-parallel-size 4
+    deploy:
+      resources:
+        reservations:
+          devices:
+            - {driver: nvidia, device_ids: ["0", "1"], capabilities: [gpu]}
+"""
+    (plan,) = _launch(text).plans
+    assert plan.get("tp") == 4 and plan.settings["tp"].range.start == Position(6, 60)
+    assert [(item.scope, item.count.value) for item in plan.supply] == [("node", 2), ("process", 4)]
+
+
+def test_production_stack_values() -> None:
+    text = """\
+servingEngineSpec:
+  modelSpec:
+    - name: llama
+      modelURL: meta-llama/Llama-3.1-70B-Instruct
+      requestGPU: 4
+      tensorParallelSize: 4
+      vllmConfig:
+        maxModelLen: 8192
+        pipelineParallelSize: 2
+        extraArgs: ["--tensor-parallel-size", "2"]
+"""
+    launch = _launch(text)
+    (plan,) = launch.plans
+    assert plan.model is not None and plan.model.range.start == Position(4, 17)
+    assert plan.get("tp") == 2 and plan.get("pp") is None and plan.get("max_model_len") == 8192
+    assert [(note.spelling, note.range.start, note.replacement) for note in plan.unknown_keys] == [
+        ("tensorParallelSize", Position(6, 7), "vllmConfig.tensorParallelSize"),
+        ("pipelineParallelSize", Position(9, 9), "--pipeline-parallel-size in vllmConfig.extraArgs")]
+    assert [(item.scope, item.count.value) for item in plan.supply] == [("node", 4)]
+    assert not launch.pods[0].shm  # TP only through extraArgs: the chart mounts no /dev/shm
+
+
+def test_skypilot_every_accelerator_alternative_is_a_plan() -> None:
+    text = """\
+resources:
+  accelerators: {H100: 8, L40S: 4}
+num_nodes: 2
+envs:
+  MODEL: meta-llama/Llama-3.1-70B-Instruct
+run: |
+  vllm serve $MODEL --tensor-parallel-size $SKYPILOT_NUM_GPUS_PER_NODE --pipeline-parallel-size $SKYPILOT_NUM_NODES
+"""
+    plans = _launch(text).plans
+    assert [(plan.gpu.value if plan.gpu else None, plan.get("tp"), plan.get("pp")) for plan in plans] == [
+        ("H100", 8, 2), ("L40S", 4, 2)]
+    assert [(item.count.value, item.units) for item in plans[1].supply] == [(4, 2)]
+    assert plans[0].settings["tp"].range.start == Position(7, 44)
+    assert plans[0].model is not None and plans[0].model.value == "meta-llama/Llama-3.1-70B-Instruct"
+
+
+def test_skypilot_count_sets_and_lists() -> None:
+    text = ('resources:\n  accelerators: ["A100-80GB:{4, 8}", "H100"]\n'
+            'run: vllm serve m -tp $SKYPILOT_NUM_GPUS_PER_NODE\n')
+    assert [plan.get("tp") for plan in _launch(text).plans] == [4, 8, 1]
+
+
+def test_plain_yaml_without_launch_commands_is_cheap_and_empty() -> None:
+    workflow = "name: ci\non: [push]\njobs:\n" + "".join(
+        f"  job{index}:\n    runs-on: ubuntu-latest\n    steps:\n      - run: make test\n" for index in range(2000))
+    loaded = load_text("ci.yaml", workflow)
+    started = time.perf_counter()
+    launch = extract_documents(loaded)
+    assert time.perf_counter() - started < 0.05
+    assert launch == Launch()
+    manifest = "apiVersion: v1\nkind: Service\nmetadata: {name: web}\nspec:\n  ports: [{port: 80}]\n"
+    assert _launch(manifest) == Launch()
