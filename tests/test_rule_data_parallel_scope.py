@@ -100,3 +100,34 @@ def test_unrelated_rejections_are_left_to_their_rules() -> None:
     rejection = Rejection("pp-partition-length", "len(partitions)=3 does not match pp_size=4.",
                           (plan.settings["pp_partition"],))
     assert _run(plan, rejections=(rejection,)) == []
+
+
+def test_vllm_replica_groups_that_do_not_tile_the_nodes_point_at_the_local_dp_size() -> None:
+    plan = _plan("vllm", tp=4, dp=4, dp_local=1, nnodes=2)
+    message = ("Invalid data parallel configuration: nnodes (2) must be divisible by the number of data parallel "
+               "node groups (4)")
+    rejection = Rejection(rule.NODE_GROUPS, message, (plan.settings["nnodes"], plan.settings["dp"]))
+    [found] = _run(plan, replicas=4, tp=4, rejections=(rejection,))
+    assert found.range.start.line == 4  # dp_local, the value to change
+    assert found.message.startswith(message)
+    assert "write data-parallel-size-local 2 (4 replicas / 2 nodes)" in found.message
+    assert sorted(item.message for item in found.related) == ["dp 4", "nnodes 2"]
+    assert found.suggestion is not None and found.suggestion.mapping == {"dp_local": 2}
+
+
+def test_vllm_replicas_that_cannot_be_spread_over_the_nodes_point_at_the_dp_size() -> None:
+    plan = _plan("vllm", tp=4, dp=3, nnodes=2)
+    rejection = Rejection(rule.NODE_GROUPS, "Invalid data parallel configuration: nnodes (2) must be divisible by "
+                          "the number of data parallel node groups (3)", (plan.settings["nnodes"],))
+    [found] = _run(plan, replicas=3, tp=4, rejections=(rejection,))
+    assert found.range.start.line == 3
+    assert "use a DP size that is a multiple of 2 (2, 4, 6, 8, ...)" in found.message
+    assert found.suggestion is None
+
+
+def test_local_dp_size_above_the_dp_size_is_refused() -> None:
+    plan = _plan("vllm", tp=4, dp=2, dp_local=4)
+    rejection = Rejection("vllm-dp-local-exceeds-dp", "data_parallel_size_local (4) must be <= data_parallel_size (2)",
+                          (plan.settings["dp_local"], plan.settings["dp"]))
+    [found] = _run(plan, replicas=2, tp=4, rejections=(rejection,))
+    assert found.range.start.line == 4 and "at most data-parallel-size" in found.message

@@ -5,7 +5,8 @@ What: rejects a replica whose pipeline stages do not hold the whole model (repli
 the model); DP presented as a latency measure (objective ``latency`` with replicas > 1 while a larger
 TP on the same GPUs is valid); and engine DP semantics that cannot work: SGLang ``--dp-size`` replicas
 across nodes, ``--dp-size`` together with ``--attn-dp-size``, the deprecated ``--enable-dp-attention``
-without a DP degree (a no-op, warning).
+without a DP degree (a no-op, warning); vLLM replica groups (``data_parallel_size /
+data_parallel_size_local``) that do not tile ``--nnodes``, and a local DP size above the DP size.
 
 Why: DP operates outside the model, parallelizes requests, does not split parameters and does not
 reduce single-request latency (seed 2.1); treating DP as a latency optimization is an invalid plan
@@ -14,7 +15,10 @@ reduce single-request latency (seed 2.1); treating DP as a latency optimization 
 nodes"``) and replicas combined with attention DP (``parallel_hook.handle_data_parallelism``:
 ``"--dp-size 2 with --attn-dp-size 4: data-parallel replicas combined with attention data parallelism
 are not supported."``); ``--enable-dp-attention`` only rewrites ``--dp-size N`` into ``--attn-dp-size
-N`` (``parallel_hook.handle_deprecated_dp_attention``), so with DP 1 it does nothing.
+N`` (``parallel_hook.handle_deprecated_dp_attention``), so with DP 1 it does nothing. vLLM 0.33
+(``ParallelConfig.__post_init__``, ``_validate_parallel_config``) refuses ``"Invalid data parallel
+configuration: nnodes (2) must be divisible by the number of data parallel node groups (4)"`` and
+``"data_parallel_size_local (…) must be <= data_parallel_size (…)"``.
 
 Example (bad), SGLang replicas across two nodes::
 
@@ -57,7 +61,10 @@ DP_REJECTIONS = {
     "sglang-multinode-dp": "for a dense model run one SGLang server per node behind sglang_router instead",
     "sglang-dp-with-attn-dp": "keep --attn-dp-size (attention DP inside the TP group) and set --dp-size 1; run "
                               "more replicas as separate servers",
+    "vllm-dp-local-exceeds-dp": "data-parallel-size-local counts the replicas on this node, so it is at most "
+                                "data-parallel-size",
 }
+NODE_GROUPS = "vllm-nnodes-not-divisible-by-dp-groups"
 
 
 def _related(facts: DeploymentFacts, *names: str) -> list[tuple[Sourced[Any], str]]:
@@ -152,6 +159,28 @@ def _rejection(facts: DeploymentFacts, rejection: Rejection) -> Iterator[Finding
     yield finding(at, f"{rejection.message.rstrip('.')}; {remedy}", related=related)
 
 
+def _node_groups(facts: DeploymentFacts, rejection: Rejection) -> Iterator[Finding]:
+    """vLLM places ``data_parallel_size / data_parallel_size_local`` groups of replicas on whole nodes."""
+    plan = facts.plan
+    dp, nnodes = plan.get("dp"), plan.get("nnodes")
+    at = plan.source("dp_local") or plan.source("dp")
+    if at is None or not isinstance(dp, int) or not isinstance(nnodes, int):
+        return
+    if dp % nnodes == 0:
+        remedy = (f"with {nnodes} nodes write data-parallel-size-local {dp // nnodes} ({dp} replicas / {nnodes} "
+                  f"nodes), so each node runs one group")
+        suggestion = Suggestion(f"data-parallel-size-local {dp // nnodes}", {"dp_local": dp // nnodes})
+    else:
+        valid = ", ".join(str(nnodes * k) for k in range(1, 5))
+        remedy = (f"the {dp} replicas cannot be spread over {nnodes} nodes: use a DP size that is a multiple of "
+                  f"{nnodes} ({valid}, ...) or run {nnodes} separate deployments")
+        suggestion = None
+    related = [(source, f"{source.spelling or name} {source.value}")
+               for name in ("nnodes", "dp") if (source := plan.source(name)) is not None and source is not at]
+    yield finding(at, f"{rejection.message}: the replicas form groups of data-parallel-size-local, one group per "
+                      f"node or set of nodes; {remedy}", related=related, suggestion=suggestion)
+
+
 def check(ctx: LintContext) -> Iterator[Finding]:
     for facts in ctx.deployments:
         yield from _replica_coverage(facts)
@@ -160,3 +189,5 @@ def check(ctx: LintContext) -> Iterator[Finding]:
         for rejection in facts.deployment.rejections:
             if rejection.kind in DP_REJECTIONS:
                 yield from _rejection(facts, rejection)
+            elif rejection.kind == NODE_GROUPS:
+                yield from _node_groups(facts, rejection)
