@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 from parlint.linter.diagnostics import Position
 from parlint.linter.launch import extract_text, file_kind, looks_relevant
 
@@ -128,3 +130,20 @@ def test_python_calls() -> None:
         ("vllm", 4, None), ("mii", 2, 2), ("trtllm", 8, None)]
     assert plans[0].settings["tp"].range.start == Position(4, 75)
     assert plans[0].model is not None and plans[0].model.range.start == Position(4, 17)
+
+
+def test_config_file_merges_with_the_engines_precedence(tmp_path: Path) -> None:
+    (tmp_path / "dsv3.yaml").write_text(
+        "model: deepseek-ai/DeepSeek-V3\ntensor-parallel-size: 8\ndata-parallel-size: 2\n"
+        "enable-expert-parallel: true\n")
+    (tmp_path / "trt.yaml").write_text("tensor_parallel_size: 8\nmoe_expert_parallel_size: 8\n")
+    script = tmp_path / "run.sh"
+    script.write_text(
+        "vllm serve --config dsv3.yaml --data-parallel-size 4\n"
+        "trtllm-serve deepseek-ai/DeepSeek-R1 --tp_size 4 --extra_llm_api_options trt.yaml\n"
+        "vllm serve m --config missing.yaml\n")
+    vllm, trtllm = extract_text(str(script), script.read_text(), "shell").plans
+    assert vllm.model is not None and vllm.model.value == "deepseek-ai/DeepSeek-V3"
+    assert (vllm.get("tp"), vllm.get("dp"), vllm.get("enable_ep")) == (8, 4, True)  # the CLI wins in vLLM
+    assert vllm.settings["tp"].file == str(tmp_path / "dsv3.yaml") and vllm.settings["dp"].file == str(script)
+    assert (trtllm.get("tp"), trtllm.get("ep")) == (8, 8)  # the file wins in TensorRT-LLM

@@ -5,8 +5,15 @@ this module adds what the launch site says around it: GPU supply (scope ``node``
 or nodes, ``total``, ``process`` for ``CUDA_VISIBLE_DEVICES``), the GPU type, and environment variables
 the engine reads (``CUDA_VISIBLE_DEVICES``, ``VLLM_PP_LAYER_PARTITION``, ``SGLANG_PP_LAYER_PARTITION``).
 
+``--config FILE`` (``--extra_llm_api_options`` for TensorRT-LLM) is read relative to the launch file's
+directory with the engine's config adapter and merged with the engine's precedence: vLLM and SGLang
+put the command line over the file (``FlexibleArgumentParser._pull_args_from_config``,
+``ConfigArgumentMerger``, frameworks.md §1.2, §2.2), TensorRT-LLM the file over the command line
+(``update_llm_args_with_extra_dict``, §4.2). Values from the file keep their positions in that file;
+notes about the file's keys are left to linting the file itself, so they are not reported twice.
+
 Unknown values. A word that needs a shell variable parlint cannot resolve is unknown, and no rule
-may judge it:
+may judge it (a word still holding ``$``, or a ``<placeholder>``, counts as unknown too):
 
 - an unresolved model leaves ``plan.model`` unset (model rules stay silent);
 - an unresolved value of any other setting is dropped, together with notes about it;
@@ -17,6 +24,7 @@ may judge it:
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import Any
 
 from parlint.linter.diagnostics import Range
 from parlint.linter.launch.commands import EngineCall
@@ -30,6 +38,7 @@ STRUCTURAL = frozenset(
 """Settings that shape the structural mapping: unknown ones make the whole plan unknown."""
 
 VISIBLE_DEVICES = "CUDA_VISIBLE_DEVICES"
+MAX_CONFIG_BYTES = 1024 * 1024
 
 
 @dataclass
@@ -58,7 +67,7 @@ def plan_from_call(call: EngineCall, site: Site) -> DeclaredPlan | None:
 
     tokens = [Token(word.text, site.file, word.range) for word in call.args]
     # A ``$`` left in a word is a variable some shell expands later (``bash -c "... \\$NODE_RANK"``): unknown.
-    unresolved = [word.range for word in call.args if word.unresolved or "$" in word.text]
+    unresolved = [word.range for word in call.args if word.unresolved or _placeholder(word.text)]
     parsed = parse_args(call.engine, tokens)
     end = call.args[-1].range.end if call.args else call.program.end
     plan = DeclaredPlan(call.engine, site.file, Range(call.program.start, end), dialect=site.dialect)
@@ -78,6 +87,16 @@ def plan_from_call(call: EngineCall, site: Site) -> DeclaredPlan | None:
                 return None
             continue
         plan.invalid_values.append(note)
+    if parsed.config is not None and not _unknown(parsed.config.range, unresolved):
+        config = _config_settings(call.engine, site.file, parsed.config.value)
+        if config is None:
+            return None  # the mapping depends on a file parlint cannot read
+        for name, sourced in config.items():
+            if call.engine == "trtllm" or name not in plan.settings:
+                plan.settings[name] = sourced
+        if plan.model is None and "model" in config:
+            plan.model = config["model"]
+        plan.settings.pop("model", None)
     plan.supply = [*site.supply, *parsed.supply]
     plan.gpu = site.gpu
     plan.gpus_per_node = site.gpus_per_node
@@ -89,6 +108,36 @@ def plan_from_call(call: EngineCall, site: Site) -> DeclaredPlan | None:
     if call.docker_gpus is not None:
         _add_docker_gpus(plan, call.docker_gpus)
     return plan
+
+
+def _placeholder(text: str) -> bool:
+    return "$" in text or (text.startswith("<") and text.endswith(">"))
+
+
+def _config_settings(engine: str, launch_file: str, reference: str) -> dict[str, Sourced[Any]] | None:
+    """Settings of the engine config file a command points to; None when it cannot be read."""
+    import os
+
+    from parlint.linter.adapters import sglang, trtllm, vllm
+    from parlint.linter.loader import load_text
+
+    adapters = {"vllm": vllm.adapt_vllm, "sglang": sglang.adapt_sglang, "trtllm": trtllm.adapt_trtllm}
+    adapter = adapters.get(engine)
+    path = os.path.join(os.path.dirname(os.path.abspath(launch_file)), os.path.expanduser(reference))
+    if adapter is None or not os.path.isfile(path):
+        return None
+    try:
+        with open(path, encoding="utf-8") as handle:
+            loaded = load_text(path, handle.read(MAX_CONFIG_BYTES))
+    except (OSError, UnicodeDecodeError):
+        return None
+    if not loaded.ok or len(loaded.documents) != 1:
+        return None
+    plan = adapter(path, loaded.documents[0])
+    settings = dict(plan.settings)
+    if plan.model is not None:
+        settings["model"] = plan.model
+    return settings
 
 
 def _note_setting(engine: str, spelling: str) -> str | None:
