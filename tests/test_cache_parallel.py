@@ -3,17 +3,18 @@
 from __future__ import annotations
 
 import json
+import os
 import shutil
 from pathlib import Path
 
 import pytest
 
 import parlint.linter.cache as cache_module
-from parlint.linter.cache import ResultCache
+import parlint.linter.parallel as parallel
 from parlint.linter.config import Settings
 from parlint.linter.discovery import discover
 from parlint.linter.parallel import lint_many
-from parlint.linter.runner import FileResult, RunOptions, lint_path
+from parlint.linter.runner import FileResult, RunOptions
 
 FIXTURES = Path(__file__).resolve().parents[1] / "fixtures"
 BAD_TP = FIXTURES / "bad" / "vllm" / "llama70b-tp6.yaml"
@@ -23,59 +24,87 @@ def _summary(result: FileResult) -> list[tuple[str, str, int, int, str]]:
     return [(d.file, d.code, d.range.start.line, d.range.start.column, d.message) for d in result.diagnostics]
 
 
-class _CountingLint:
-    """Counts real lint work, to tell cache hits from misses."""
+class _Counter:
+    """Counts files really linted, to tell cache hits from misses."""
 
     def __init__(self, monkeypatch: pytest.MonkeyPatch) -> None:
-        import parlint.linter.runner as runner
-
         self.calls = 0
-        original = runner.lint_text
+        original = parallel.lint_path
 
-        def counted(*args: object, **kwargs: object) -> FileResult:
+        def counted(path: str, settings: Settings, options: RunOptions) -> FileResult:
             self.calls += 1
-            return original(*args, **kwargs)  # type: ignore[arg-type]
+            return original(path, settings, options)
 
-        monkeypatch.setattr(runner, "lint_text", counted)
+        monkeypatch.setattr(parallel, "lint_path", counted)
+
+
+def _run(tmp_path: Path, target: Path, settings: Settings | None = None,
+         options: RunOptions | None = None) -> FileResult:
+    return lint_many([(str(target), settings or Settings())], options or RunOptions(), cache_root=tmp_path)[0]
+
+
+def _aged(target: Path) -> None:
+    """Backdate the file so its entry is not 'racily clean' and stat alone may be trusted."""
+    old = target.stat().st_mtime - 60
+    os.utime(target, (old, old))
 
 
 def test_hit_reproduces_the_result_and_skips_work(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     target = tmp_path / "serve.yaml"
     shutil.copy(BAD_TP, target)
-    counter = _CountingLint(monkeypatch)
-    cache = ResultCache(tmp_path)
-    first = lint_path(str(target), Settings(), RunOptions(), cache)
-    second = lint_path(str(target), Settings(), RunOptions(), cache)
+    _aged(target)
+    counter = _Counter(monkeypatch)
+    first, second = _run(tmp_path, target), _run(tmp_path, target)
     assert counter.calls == 1
     assert _summary(first) == _summary(second) and _summary(first)
     assert (tmp_path / ".parlint_cache" / ".gitignore").read_text().strip().endswith("*")
 
 
-@pytest.mark.parametrize("change", ["content", "settings", "options", "version"])
-def test_every_key_part_invalidates(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, change: str
-) -> None:
+def test_touched_but_unchanged_is_still_a_hit(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     target = tmp_path / "serve.yaml"
     shutil.copy(BAD_TP, target)
-    counter = _CountingLint(monkeypatch)
-    cache = ResultCache(tmp_path)
+    counter = _Counter(monkeypatch)
+    _run(tmp_path, target)
+    os.utime(target)
+    _run(tmp_path, target)
+    assert counter.calls == 1
+
+
+def test_same_size_same_mtime_edit_is_caught_when_racy(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    target = tmp_path / "serve.yaml"
+    target.write_text("model: meta-llama/Llama-3.1-70B-Instruct\ntensor-parallel-size: 8\n")
+    _run(tmp_path, target)
+    status = target.stat()
+    target.write_text("model: meta-llama/Llama-3.1-70B-Instruct\ntensor-parallel-size: 6\n")
+    os.utime(target, ns=(status.st_atime_ns, status.st_mtime_ns))
+    assert [d.code for d in _run(tmp_path, target).diagnostics] == ["PL202"]
+
+
+@pytest.mark.parametrize("change", ["content", "settings", "options", "version", "code"])
+def test_every_key_part_invalidates(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, change: str) -> None:
+    target = tmp_path / "serve.yaml"
+    shutil.copy(BAD_TP, target)
+    _aged(target)
+    counter = _Counter(monkeypatch)
     settings, options = Settings(), RunOptions()
-    lint_path(str(target), settings, options, cache)
+    _run(tmp_path, target, settings, options)
     if change == "content":
         target.write_text(target.read_text().replace("tensor-parallel-size: 6", "tensor-parallel-size: 8"))
     elif change == "settings":
         settings = Settings(ignore=("PL202",))
     elif change == "options":
         options = RunOptions(max_bytes=1024 * 1024)
-    else:
+    elif change == "version":
         monkeypatch.setattr(cache_module, "__version__", "999.0")
-    again = lint_path(str(target), settings, options, cache)
+    else:
+        monkeypatch.setattr(cache_module, "code_fingerprint", lambda: "edited rule module")
+    again = _run(tmp_path, target, settings, options)
     assert counter.calls == 2
     if change in ("content", "settings"):
         assert not any(d.code == "PL202" for d in again.diagnostics)
 
 
-def test_model_metadata_change_invalidates(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_model_metadata_change_invalidates(tmp_path: Path) -> None:
     config = tmp_path / "private" / "config.json"
     config.parent.mkdir()
     raw = {
@@ -86,22 +115,29 @@ def test_model_metadata_change_invalidates(tmp_path: Path, monkeypatch: pytest.M
     config.write_text(json.dumps(raw))
     target = tmp_path / "serve.yaml"
     target.write_text("model: my-org/private-8b\ntensor-parallel-size: 4\n")
+    _aged(target)
     settings = Settings(models={"my-org/private-8b": str(config)})
-    cache = ResultCache(tmp_path)
-    assert not lint_path(str(target), settings, RunOptions(), cache).diagnostics
-    raw["num_attention_heads"] = 30
-    raw["num_key_value_heads"] = 6
+    assert not _run(tmp_path, target, settings).diagnostics
+    raw["num_attention_heads"], raw["num_key_value_heads"] = 30, 6
     config.write_text(json.dumps(raw) + " ")
     from parlint.linter.models import resolve
 
     resolve._resolve.cache_clear()  # a new run starts with empty per-run caches
-    again = lint_path(str(target), settings, RunOptions(), cache)
-    assert [d.code for d in again.diagnostics] == ["PL202"]
+    assert [d.code for d in _run(tmp_path, target, settings).diagnostics] == ["PL202"]
+
+
+def test_a_corrupt_index_is_a_miss(tmp_path: Path) -> None:
+    target = tmp_path / "serve.yaml"
+    shutil.copy(BAD_TP, target)
+    first = _run(tmp_path, target)
+    for index in (tmp_path / ".parlint_cache" / cache_module.FORMAT).glob("*.json"):
+        index.write_text("{not json")
+    assert _summary(_run(tmp_path, target)) == _summary(first)
 
 
 def test_parallel_equals_serial_uncached() -> None:
     files = sorted(discover([str(FIXTURES)]))
     jobs = [(str(path), Settings(root=str(FIXTURES))) for path in files]
     serial = lint_many(jobs, RunOptions(), cache_root=None, workers=1)
-    parallel = lint_many(jobs * 8, RunOptions(), cache_root=None, workers=2)
-    assert [_summary(result) for result in parallel] == [_summary(result) for result in serial] * 8
+    parallel_run = lint_many(jobs * 8, RunOptions(), cache_root=None, workers=2)
+    assert [_summary(result) for result in parallel_run] == [_summary(result) for result in serial] * 8

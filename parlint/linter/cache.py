@@ -1,11 +1,21 @@
 """The result cache: skip files whose result cannot have changed (like ruff's cache).
 
-An entry is keyed by the SHA-256 of the parlint version, the effective settings, the run options,
-the file's path and its bytes. Model metadata is the one input outside that key: each entry records
-the model lookups its result depended on (:class:`~parlint.linter.runner.ModelLookup`) with a
-fingerprint of the config file they read, and is reused only when every lookup still resolves to the
-same source with the same fingerprint. Entries live in ``.parlint_cache/`` (with its own
-``.gitignore``), one file each, written atomically, so concurrent runs never see half an entry.
+Results are grouped by a *run key*: the SHA-256 of the parlint version, a fingerprint of parlint's own
+installed files (so editing a rule invalidates everything, not only a version bump), the effective
+settings and the run options. Each group is one index file mapping a path to the result computed for
+it and the file's size, mtime and content digest at that time:
+
+- same size and mtime, and the mtime is safely older than the entry (not "racily clean", as git calls
+  it): the content is taken as unchanged without reading it;
+- otherwise the file is read and its SHA-256 compared, so a touched but unchanged file is still a hit.
+
+Model metadata is the one input outside the key: each entry records the model lookups its result
+depended on with a fingerprint of the config file they read, and is reused only when every lookup
+still resolves to the same source with the same fingerprint.
+
+Index files live in ``.parlint_cache/`` (with its own ``.gitignore``) and are replaced atomically, so a
+concurrent run never reads half an index; when two runs race, the last writer wins and the other's
+new entries are simply recomputed next time.
 """
 
 from __future__ import annotations
@@ -14,106 +24,149 @@ import dataclasses
 import hashlib
 import json
 import os
+import time
+from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
 from parlint import __version__
 from parlint.linter.config import Settings
 from parlint.linter.diagnostics import Diagnostic
-from parlint.linter.runner import FileResult, ModelLookup, RunOptions
+from parlint.linter.runner import FileResult, ModelLookup, RunOptions, digest
 
 CACHE_DIRECTORY = ".parlint_cache"
-FORMAT = "v1"
+FORMAT = "v2"
+RACY_NS = 2_000_000_000
+"""A file modified this close before its entry was written may change again within the same mtime tick."""
+
+
+@lru_cache(maxsize=1)
+def code_fingerprint() -> str:
+    """Names, sizes and mtimes of parlint's own source and data files."""
+    import parlint
+
+    root = Path(parlint.__file__).parent
+    parts: list[str] = []
+    for directory, _, files in sorted(os.walk(root)):
+        for name in sorted(files):
+            if name.endswith((".py", ".json")):
+                status = os.stat(os.path.join(directory, name))
+                parts.append(f"{os.path.relpath(os.path.join(directory, name), root)}:{status.st_size}:"
+                             f"{status.st_mtime_ns}")
+    return hashlib.sha256("\n".join(parts).encode()).hexdigest()
 
 
 def _source_fingerprint(source: str) -> str:
-    """Size and mtime of the config file a resolution read; the catalog is covered by the version."""
+    """Size and mtime of the config file a resolution read; the catalog is covered by the code fingerprint."""
     _, _, location = source.partition(":")
     if not location:
         return source
     try:
-        stat = os.stat(location)
+        status = os.stat(location)
     except OSError:
         return "missing"
-    return f"{stat.st_size}:{stat.st_mtime_ns}"
+    return f"{status.st_size}:{status.st_mtime_ns}"
 
 
-def _settings_fingerprint(settings: Settings, options: RunOptions) -> str:
-    payload = {"settings": dataclasses.asdict(settings), "options": dataclasses.asdict(options)}
-    return json.dumps(payload, sort_keys=True, default=str)
+def run_key(settings: Settings, options: RunOptions) -> str:
+    payload = json.dumps(
+        {"settings": dataclasses.asdict(settings), "options": dataclasses.asdict(options)},
+        sort_keys=True,
+        default=str,
+    )
+    return hashlib.sha256(f"{__version__}\0{code_fingerprint()}\0{payload}".encode()).hexdigest()[:24]
 
 
 class ResultCache:
     def __init__(self, root: Path) -> None:
         self.directory = root / CACHE_DIRECTORY / FORMAT
-        self._ready = False
+        self._indexes: dict[str, dict[str, dict[str, Any]]] = {}
+        self._dirty: set[str] = set()
 
-    def key(self, path: str, data: bytes, settings: Settings, options: RunOptions) -> str:
-        digest = hashlib.sha256()
-        # The path as given (not made absolute): diagnostics store it, so a hit reproduces the same output.
-        for part in (__version__, _settings_fingerprint(settings, options), path):
-            digest.update(part.encode("utf-8", "surrogateescape"))
-            digest.update(b"\0")
-        digest.update(data)
-        return digest.hexdigest()
+    def _index(self, key: str) -> dict[str, dict[str, Any]]:
+        index = self._indexes.get(key)
+        if index is None:
+            try:
+                loaded = json.loads((self.directory / f"{key}.json").read_text(encoding="utf-8"))
+                index = loaded if isinstance(loaded, dict) else {}
+            except (OSError, ValueError):
+                index = {}
+            self._indexes[key] = index
+        return index
 
-    def _entry(self, key: str) -> Path:
-        return self.directory / key[:2] / f"{key}.json"
-
-    def get(self, key: str, path: str) -> FileResult | None:
+    def lookup(self, path: str, settings: Settings, options: RunOptions) -> FileResult | None:
+        key = run_key(settings, options)
+        entry = self._index(key).get(path)
+        if entry is None:
+            return None
         try:
-            payload: dict[str, Any] = json.loads(self._entry(key).read_text(encoding="utf-8"))
-            lookups = [ModelLookup(item["ref"], item["config_dir"], item["source"]) for item in payload["models"]]
-            if any(_source_fingerprint(lookup.source) != fingerprint
-                   for lookup, fingerprint in zip(lookups, payload["fingerprints"], strict=True)):
+            if not self._unchanged(path, entry, key):
                 return None
-            if not all(self._still_resolves(lookup, payload["models_map"], payload["model_config"])
-                       for lookup in lookups):
+            lookups = [ModelLookup(**item) for item in entry["models"]]
+            if [_source_fingerprint(lookup.source) for lookup in lookups] != entry["fingerprints"]:
                 return None
-            diagnostics = [Diagnostic.from_json(item) for item in payload["diagnostics"]]
+            if not all(self._still_resolves(lookup, settings, options) for lookup in lookups):
+                return None
+            diagnostics = [Diagnostic.from_json(item) for item in entry["diagnostics"]]
         except (OSError, ValueError, KeyError, TypeError):
             return None
         return FileResult(path, diagnostics, False, lookups)
 
+    def _unchanged(self, path: str, entry: dict[str, Any], key: str) -> bool:
+        status = os.stat(path)
+        if status.st_size != entry["size"]:
+            return False
+        if status.st_mtime_ns == entry["mtime_ns"] and entry["mtime_ns"] < entry["stored_ns"] - RACY_NS:
+            return True
+        with open(path, "rb") as handle:
+            if digest(handle.read()) != entry["digest"]:
+                return False
+        entry["mtime_ns"] = status.st_mtime_ns
+        entry["stored_ns"] = time.time_ns()
+        self._dirty.add(key)
+        return True
+
     @staticmethod
-    def _still_resolves(lookup: ModelLookup, models_map: dict[str, str], model_config: str | None) -> bool:
+    def _still_resolves(lookup: ModelLookup, settings: Settings, options: RunOptions) -> bool:
         from parlint.linter.models.resolve import resolve_model
 
         again = resolve_model(
-            lookup.ref, config_dir=lookup.config_dir, models_map=models_map, model_config=model_config
+            lookup.ref, config_dir=lookup.config_dir, models_map=settings.models, model_config=options.model_config
         )
         return again.source == lookup.source
 
-    def put(self, key: str, result: FileResult, settings: Settings, options: RunOptions) -> None:
-        if result.internal_error:
+    def store(self, result: FileResult, settings: Settings, options: RunOptions) -> None:
+        if result.internal_error or result.snapshot is None:
             return
-        payload = {
+        key = run_key(settings, options)
+        self._index(key)[result.path] = {
+            "size": result.snapshot.size,
+            "mtime_ns": result.snapshot.mtime_ns,
+            "digest": result.snapshot.digest,
+            "stored_ns": time.time_ns(),
             "diagnostics": [diagnostic.to_json() for diagnostic in result.diagnostics],
             "models": [dataclasses.asdict(lookup) for lookup in result.models],
             "fingerprints": [_source_fingerprint(lookup.source) for lookup in result.models],
-            "models_map": settings.models,
-            "model_config": options.model_config,
         }
+        self._dirty.add(key)
+
+    def flush(self) -> None:
+        """Write the changed indexes atomically. A read-only checkout or a full disk is not an error."""
         import tempfile
 
-        try:
-            self._prepare()
-            entry = self._entry(key)
-            entry.parent.mkdir(parents=True, exist_ok=True)
-            handle, temporary = tempfile.mkstemp(dir=entry.parent, prefix=".tmp-", suffix=".json")
-            with os.fdopen(handle, "w", encoding="utf-8") as stream:
-                json.dump(payload, stream, separators=(",", ":"))
-            os.replace(temporary, entry)
-        except OSError:
-            # A read-only checkout or a full disk must not fail the lint; the cache is only an accelerator.
-            return
+        for key in sorted(self._dirty):
+            try:
+                self._prepare()
+                handle, temporary = tempfile.mkstemp(dir=self.directory, prefix=".tmp-", suffix=".json")
+                with os.fdopen(handle, "w", encoding="utf-8") as stream:
+                    json.dump(self._indexes[key], stream, separators=(",", ":"))
+                os.replace(temporary, self.directory / f"{key}.json")
+            except OSError:
+                continue
+        self._dirty.clear()
 
     def _prepare(self) -> None:
-        if self._ready:
-            return
-        top = self.directory.parent
-        top.mkdir(parents=True, exist_ok=True)
-        ignore = top / ".gitignore"
+        self.directory.mkdir(parents=True, exist_ok=True)
+        ignore = self.directory.parent / ".gitignore"
         if not ignore.exists():
             ignore.write_text("# Created by parlint: the result cache is never committed.\n*\n", encoding="utf-8")
-        self._ready = True

@@ -1,6 +1,6 @@
-"""Lint many files: serially for a handful (no pool start-up in the pre-commit case), across processes
-for large sets. The output order is the input order either way, so parallel and serial runs print the
-same report."""
+"""Lint many files: cache hits first, then the misses serially for a handful (no pool start-up in the
+pre-commit case) or across processes for large sets. The output order is the input order either way, so
+parallel and serial runs print the same report."""
 
 from __future__ import annotations
 
@@ -15,20 +15,23 @@ from parlint.linter.runner import FileResult, RunOptions, lint_path
 PARALLEL_THRESHOLD = 64
 """Below this many files a process pool costs more than it saves."""
 
-_worker_cache_root: Path | None = None
-
-
-def _init_worker(cache_root: Path | None) -> None:
-    global _worker_cache_root
-    _worker_cache_root = cache_root
-
 
 def _lint_one(job: tuple[str, Settings, RunOptions]) -> FileResult:
-    from parlint.linter.cache import ResultCache
+    return lint_path(*job)
 
-    path, settings, options = job
-    cache = ResultCache(_worker_cache_root) if _worker_cache_root is not None else None
-    return lint_path(path, settings, options, cache)
+
+def _lint_all(work: list[tuple[str, Settings, RunOptions]], workers: int | None, debug: bool) -> list[FileResult]:
+    count = workers or min(os.cpu_count() or 1, 8)
+    if count <= 1 or len(work) < PARALLEL_THRESHOLD or debug:
+        return [_lint_one(job) for job in work]
+    import multiprocessing
+    from concurrent.futures import ProcessPoolExecutor
+
+    # fork keeps the parent's imports (cheap workers); other platforms use their safe default.
+    context = multiprocessing.get_context("fork") if sys.platform == "linux" else None
+    chunk = max(1, len(work) // (count * 8))
+    with ProcessPoolExecutor(count, mp_context=context) as pool:
+        return list(pool.map(_lint_one, work, chunksize=chunk))
 
 
 def lint_many(
@@ -38,16 +41,20 @@ def lint_many(
     cache_root: Path | None,
     workers: int | None = None,
 ) -> list[FileResult]:
-    count = workers or min(os.cpu_count() or 1, 8)
-    work = [(path, settings, options) for path, settings in jobs]
-    if count <= 1 or len(work) < PARALLEL_THRESHOLD or options.debug:
-        _init_worker(cache_root)
-        return [_lint_one(job) for job in work]
-    import multiprocessing
-    from concurrent.futures import ProcessPoolExecutor
+    cache = None
+    if cache_root is not None:
+        from parlint.linter.cache import ResultCache
 
-    # fork keeps the parent's imports (cheap workers); other platforms use their safe default.
-    context = multiprocessing.get_context("fork") if sys.platform == "linux" else None
-    chunk = max(1, len(work) // (count * 8))
-    with ProcessPoolExecutor(count, mp_context=context, initializer=_init_worker, initargs=(cache_root,)) as pool:
-        return list(pool.map(_lint_one, work, chunksize=chunk))
+        cache = ResultCache(cache_root)
+    results: list[FileResult | None] = [
+        cache.lookup(path, settings, options) if cache else None for path, settings in jobs
+    ]
+    misses = [index for index, result in enumerate(results) if result is None]
+    fresh = _lint_all([(jobs[index][0], jobs[index][1], options) for index in misses], workers, options.debug)
+    for index, result in zip(misses, fresh, strict=True):
+        results[index] = result
+        if cache:
+            cache.store(result, jobs[index][1], options)
+    if cache:
+        cache.flush()
+    return [result for result in results if result is not None]

@@ -9,7 +9,6 @@ from __future__ import annotations
 import os
 import stat
 from dataclasses import dataclass, field, replace
-from typing import TYPE_CHECKING
 
 from parlint.linter.config import Settings
 from parlint.linter.context import DeploymentFacts, LintContext
@@ -18,9 +17,6 @@ from parlint.linter.loader import LoadProblem
 from parlint.linter.mapping import Deployment
 from parlint.linter.suppressions import apply_suppressions, find_suppressions
 from parlint.rules import META_CODES, Rule, all_rules
-
-if TYPE_CHECKING:
-    from parlint.linter.cache import ResultCache
 
 DEFAULT_MAX_BYTES = 20 * 1024 * 1024
 
@@ -41,12 +37,28 @@ class ModelLookup:
     source: str
 
 
+@dataclass(frozen=True)
+class Snapshot:
+    """The file a result was computed from: its size and mtime (taken before reading) and content digest."""
+
+    size: int
+    mtime_ns: int
+    digest: str
+
+
 @dataclass
 class FileResult:
     path: str
     diagnostics: list[Diagnostic] = field(default_factory=list)
     internal_error: bool = False
     models: list[ModelLookup] = field(default_factory=list)
+    snapshot: Snapshot | None = None
+
+
+def digest(data: bytes) -> str:
+    import hashlib
+
+    return hashlib.sha256(data).hexdigest()
 
 
 def decode(data: bytes) -> tuple[str | None, str]:
@@ -66,27 +78,30 @@ def decode(data: bytes) -> tuple[str | None, str]:
         return None, f"invalid {encoding.upper().replace('-SIG', '')} at byte {error.start} (line {line})"
 
 
-def _read_bytes(path: str, options: RunOptions) -> tuple[bytes | None, LoadProblem | None]:
+def _read_bytes(path: str, options: RunOptions) -> tuple[bytes | None, LoadProblem | None, os.stat_result | None]:
+    """The file's bytes (or why not) and its status taken *before* the read, so a later change shows."""
     over = f"over the {options.max_bytes // (1024 * 1024)} MiB limit (raise it with --max-file-size)"
+    status = None
     try:
         status = os.stat(path)
         if stat.S_ISFIFO(status.st_mode) or stat.S_ISSOCK(status.st_mode):
             # Opening a FIFO blocks until some writer comes along; a socket cannot be read as a file.
-            return None, LoadProblem("not a regular file (a FIFO or socket): not read", FILE_START)
+            return None, LoadProblem("not a regular file (a FIFO or socket): not read", FILE_START), None
         if status.st_size > options.max_bytes:
-            return None, LoadProblem(f"file is {status.st_size / (1024 * 1024):.0f} MiB, {over}", FILE_START)
+            problem = LoadProblem(f"file is {status.st_size / (1024 * 1024):.0f} MiB, {over}", FILE_START)
+            return None, problem, None
         with open(path, "rb") as handle:
             # Bounded: a device such as /dev/zero, or a file that grew after stat(), must not fill memory.
             data = handle.read(options.max_bytes + 1)
         if len(data) > options.max_bytes:
-            return None, LoadProblem(f"file is {over}", FILE_START)
-        return data, None
+            return None, LoadProblem(f"file is {over}", FILE_START), None
+        return data, None, status
     except OSError as error:
-        return None, LoadProblem(f"cannot read file: {error.strerror or error}", FILE_START)
+        return None, LoadProblem(f"cannot read file: {error.strerror or error}", FILE_START), None
 
 
 def _read(path: str, options: RunOptions) -> tuple[str | None, LoadProblem | None]:
-    data, problem = _read_bytes(path, options)
+    data, problem, _ = _read_bytes(path, options)
     if data is None:
         return None, problem
     text, reason = decode(data)
@@ -202,17 +217,12 @@ def show_deployments(path: str, settings: Settings, options: RunOptions) -> list
     return [facts.deployment for facts in _build_context(path, text, settings, options).deployments]
 
 
-def lint_path(path: str, settings: Settings, options: RunOptions, cache: ResultCache | None = None) -> FileResult:
-    data, problem = _read_bytes(path, options)
+def lint_path(path: str, settings: Settings, options: RunOptions) -> FileResult:
+    data, problem, status = _read_bytes(path, options)
     if data is None:
         return lint_text(path, None, settings, options, problem)
-    key = cache.key(path, data, settings, options) if cache else ""
-    if cache:
-        cached = cache.get(key, path)
-        if cached is not None:
-            return cached
     text, reason = decode(data)
     result = lint_text(path, text, settings, options, LoadProblem(reason, FILE_START) if text is None else None)
-    if cache:
-        cache.put(key, result, settings, options)
+    if status is not None:
+        result.snapshot = Snapshot(status.st_size, status.st_mtime_ns, digest(data))
     return result
