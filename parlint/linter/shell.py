@@ -156,7 +156,7 @@ class _Scanner:
                 if following == "\n":
                     break
                 parts.append(following)
-                self.advance(2)
+                self.advance(2 if following else 1)  # a lone ``\`` at the end of the text
             elif char == "'":
                 quoted = True
                 self.advance()
