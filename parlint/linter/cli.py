@@ -185,6 +185,8 @@ def _run_fixes(jobs: list[tuple[str, Settings]], options: RunOptions, args: argp
             return lint_text(path, text, settings, options).diagnostics
 
         result = fix_file(path, lint, unsafe=args.unsafe_fixes, write=not args.diff)
+        if result.refused:
+            print(f"parlint: {path}: {result.refused}", file=sys.stderr)
         remaining.extend(result.diagnostics)
         if result.outcome is not None and result.outcome.changed:
             fixed += len(result.outcome.applied)

@@ -8,7 +8,9 @@ Edits are exact spans, so comments, key order, quoting and formatting outside th
 :func:`fix_text` lints, applies every fix whose edits do not overlap an earlier one, and lints again
 until nothing changes (at most :data:`MAX_PASSES` passes). A file that did not parse (PL001) is never
 edited. :func:`write_atomic` writes through a temporary file in the same directory, ``fsync`` and
-``os.replace``, keeping the file's mode.
+``os.replace``, keeping the file's mode and owner, so a run killed at any moment leaves each file fully
+old or fully new. It edits a symlinked file at its target, and refuses (:class:`WriteRefused`) a
+read-only file and a file that changed on disk since parlint read it.
 """
 
 from __future__ import annotations
@@ -238,30 +240,67 @@ def unified_diff(path: str, before: str, after: str) -> str:
     return "".join(line if line.endswith("\n") else line + "\n\\ No newline at end of file\n" for line in lines)
 
 
-def write_atomic(path: str, text: str, *, bom: bool = False) -> None:
+class WriteRefused(Exception):
+    """The file was left as it was; the message says why."""
+
+
+def write_atomic(path: str, text: str, *, bom: bool = False, expected: bytes | None = None) -> None:
     """Replace ``path`` with ``text`` (UTF-8, the BOM kept when the file had one): a temporary file in the
-    same directory, flushed to disk, renamed over the original, with the original's mode."""
-    directory = os.path.dirname(os.path.abspath(path))
-    mode = os.stat(path).st_mode & 0o7777
+    same directory, flushed to disk, renamed over the original, with the original's mode and owner.
+
+    A symlink is followed and its target replaced (the link stays). Refused with :class:`WriteRefused`:
+    a read-only file, a file whose owner cannot be kept, and, when ``expected`` is given, a file whose
+    bytes differ from it just before the rename (someone saved it meanwhile).
+    """
+    target = os.path.realpath(path)
+    directory = os.path.dirname(target)
+    status = os.stat(target)
+    if not status.st_mode & 0o222:
+        raise WriteRefused("read-only file: not fixed")
     handle, temporary = tempfile.mkstemp(prefix=".parlint-", suffix=".tmp", dir=directory)
     try:
         with os.fdopen(handle, "wb") as stream:
             stream.write(("\ufeff" if bom else "").encode("utf-8") + text.encode("utf-8"))
             stream.flush()
             os.fsync(stream.fileno())
-        os.chmod(temporary, mode)
-        os.replace(temporary, path)
+        if hasattr(os, "chown") and (status.st_uid, status.st_gid) != (os.getuid(), os.getgid()):
+            try:
+                os.chown(temporary, status.st_uid, status.st_gid)
+            except PermissionError as error:
+                raise WriteRefused("owned by another user, whose ownership parlint cannot keep: not fixed") from error
+        os.chmod(temporary, status.st_mode & 0o7777)  # after chown, which clears set-id bits
+        if expected is not None:
+            with open(target, "rb") as current:
+                if current.read() != expected:
+                    raise WriteRefused("changed on disk while parlint was fixing it: not overwritten")
+        os.replace(temporary, target)
     except BaseException:
         if os.path.exists(temporary):
             os.unlink(temporary)
         raise
+    _sync_directory(directory)
+
+
+def _sync_directory(directory: str) -> None:
+    """Make the rename itself durable (POSIX); some platforms cannot open a directory."""
+    try:
+        descriptor = os.open(directory, os.O_RDONLY)
+    except OSError:
+        return
+    try:
+        os.fsync(descriptor)
+    except OSError:
+        pass
+    finally:
+        os.close(descriptor)
 
 
 @dataclass
 class FileFix:
     path: str
-    outcome: FixOutcome | None  # None: not a UTF-8 text file, left alone
+    outcome: FixOutcome | None  # None: left alone (not a UTF-8 text file, or ``refused`` says why)
     diagnostics: list[Diagnostic]
+    refused: str = ""
 
 
 def fix_file(path: str, lint: Callable[[str], list[Diagnostic]], *, unsafe: bool, write: bool) -> FileFix:
@@ -277,5 +316,10 @@ def fix_file(path: str, lint: Callable[[str], list[Diagnostic]], *, unsafe: bool
         return FileFix(path, None, lint(text) if text is not None else [])
     outcome = fix_text(text, lint, unsafe=unsafe)
     if write and outcome.changed and not outcome.unparsable:
-        write_atomic(path, outcome.text, bom=data.startswith(codecs.BOM_UTF8))
+        try:
+            write_atomic(path, outcome.text, bom=data.startswith(codecs.BOM_UTF8), expected=data)
+        except WriteRefused as refusal:
+            return FileFix(path, None, lint(text), str(refusal))
+        except OSError as error:
+            return FileFix(path, None, lint(text), f"cannot write: {error.strerror or error}: not fixed")
     return FileFix(path, outcome, outcome.remaining)
