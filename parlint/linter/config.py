@@ -48,6 +48,8 @@ class Settings:
             return False
         if hit(self.ignore):
             return False
+        if not self.per_file_ignores:
+            return True
         relative = self.relative(path)
         return not any(fnmatch.fnmatch(relative, glob) and hit(codes) for glob, codes in self.per_file_ignores.items())
 
@@ -60,10 +62,11 @@ class Settings:
         )
 
     def relative(self, path: str) -> str:
-        try:
-            return Path(os.path.abspath(path)).relative_to(os.path.abspath(self.root)).as_posix()
-        except ValueError:
+        """``path`` relative to the configuration's directory, with ``/`` separators (for globs)."""
+        absolute, root = os.path.abspath(path), os.path.abspath(self.root)
+        if os.path.commonpath([absolute, root]) != root:
             return Path(path).as_posix()
+        return Path(os.path.relpath(absolute, root)).as_posix()
 
 
 @dataclass(frozen=True)

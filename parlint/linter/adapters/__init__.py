@@ -18,10 +18,13 @@ Besides the canonical settings listed in :mod:`parlint.linter.plan`, adapters re
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from parlint.linter.loader import Document, LoadedFile
 from parlint.linter.plan import DeclaredPlan
+
+if TYPE_CHECKING:
+    from parlint.linter.adapters.common import Resolution
 
 PARALLEL_SETTINGS = frozenset((
     "tp", "pp", "dp", "dp_local", "attn_dp", "enable_attention_dp", "enable_ep", "ep", "moe_tp", "moe_dp",
@@ -115,11 +118,12 @@ def _flat_engine(data: dict[Any, Any], text: str) -> Adapter | None:
 
     candidates: list[tuple[float, int, Adapter]] = []
     lowered = text.lower()
-    for order, (engine, resolve, adapter) in enumerate((
+    engines: tuple[tuple[str, Callable[[str], Resolution], Adapter], ...] = (
         ("vllm", vllm.resolve_key, vllm.adapt_vllm),
         ("sglang", sglang.detection_key, sglang.adapt_sglang),
         ("trtllm", trtllm.resolve_key, trtllm.adapt_trtllm),
-    )):
+    )
+    for order, (engine, resolve, adapter) in enumerate(engines):
         recognised = parallel = 0
         for key in data:
             flag = resolve(str(key)).flag

@@ -9,6 +9,8 @@ ambiguous. A store_true flag set to ``false`` is omitted.
 
 from __future__ import annotations
 
+from functools import lru_cache
+
 from parlint.linter.adapters.common import Resolution, new_plan, read_flat_config, typo
 from parlint.linter.adapters.flags import SGLANG
 from parlint.linter.loader import Document
@@ -17,6 +19,7 @@ from parlint.linter.plan import DeclaredPlan
 DIALECT = "sglang-config-yaml"
 
 
+@lru_cache(maxsize=4096)  # detection asks every engine about every key of every file
 def resolve_key(key: str) -> Resolution:
     spelling = "--" + key
     flag = SGLANG.by_cli.get(SGLANG.abbreviation(spelling) or spelling)

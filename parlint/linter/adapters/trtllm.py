@@ -7,6 +7,8 @@ not field names. The YAML overrides CLI values (``llm_args | llm_args_dict``).
 
 from __future__ import annotations
 
+from functools import lru_cache
+
 from parlint.linter.adapters.common import Resolution, new_plan, read_flat_config, typo
 from parlint.linter.adapters.flags import TRTLLM
 from parlint.linter.loader import Document
@@ -15,6 +17,7 @@ from parlint.linter.plan import DeclaredPlan
 DIALECT = "trtllm-config-yaml"
 
 
+@lru_cache(maxsize=4096)  # detection asks every engine about every key of every file
 def resolve_key(key: str) -> Resolution:
     flag = TRTLLM.by_key.get(key)
     if flag is not None:

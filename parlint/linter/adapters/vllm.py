@@ -8,6 +8,8 @@ not work, because ``--tp`` is not a vLLM option. ``true`` becomes ``--key``, ``f
 
 from __future__ import annotations
 
+from functools import lru_cache
+
 from parlint.linter.adapters.common import Resolution, new_plan, read_flat_config, typo
 from parlint.linter.adapters.flags import VLLM, VLLM_A2A_FALLBACK
 from parlint.linter.loader import Document
@@ -16,6 +18,7 @@ from parlint.linter.plan import DeclaredPlan, KeyNote
 DIALECT = "vllm-config-yaml"
 
 
+@lru_cache(maxsize=4096)  # detection asks every engine about every key of every file
 def resolve_key(key: str) -> Resolution:
     flag = VLLM.cli_flag("--" + key)
     if flag is not None:
