@@ -124,10 +124,11 @@ def test_python_calls() -> None:
         "client = mii.serve('mistralai/Mixtral-8x7B-v0.1', tensor_parallel=2, replica_num=2)\n"
         "unknown = LLM(model='m', tensor_parallel_size=tp)\n"
         "trt = TrtLLM('m', tensor_parallel_size=8)\n"
+        "from sglang import Engine\nengine = Engine(model_path='m', tp_size=2, dp_size=2)\n"
     )
     plans = extract_text("serve.py", text, "python").plans
     assert [(plan.engine, plan.get("tp"), plan.get("replicas")) for plan in plans] == [
-        ("vllm", 4, None), ("mii", 2, 2), ("trtllm", 8, None)]
+        ("vllm", 4, None), ("mii", 2, 2), ("trtllm", 8, None), ("sglang", 2, None)]
     assert plans[0].settings["tp"].range.start == Position(4, 75)
     assert plans[0].model is not None and plans[0].model.range.start == Position(4, 17)
 

@@ -55,10 +55,10 @@ def from_python(file: str, text: str) -> Launch:
     except (SyntaxError, ValueError, RecursionError):
         return launch  # not ours to judge: a broken Python file fails elsewhere
     positions = _Positions(text.splitlines())
-    trtllm_names = _imported_from(tree, "tensorrt_llm")
+    imported = {package: _imported_from(tree, package) for package in ("tensorrt_llm", "sglang", "mii")}
     for node in ast.walk(tree):
         if isinstance(node, ast.Call):
-            plan = _plan(file, positions, node, trtllm_names)
+            plan = _plan(file, positions, node, imported)
             if plan is not None:
                 launch.plans.append(plan)
     return launch
@@ -91,10 +91,15 @@ def _literal(node: ast.AST) -> Any:
         return _UNKNOWN
 
 
-def _plan(file: str, positions: _Positions, node: ast.Call, trtllm_names: dict[str, str]) -> DeclaredPlan | None:
+def _plan(file: str, positions: _Positions, node: ast.Call,
+          imported: dict[str, dict[str, str]]) -> DeclaredPlan | None:
     owner, name = _callee(node)
-    if name in trtllm_names or (owner == "tensorrt_llm" and name == "LLM"):
-        if trtllm_names.get(name, name) != "LLM":
+    if owner == "" and any(name in names for names in imported.values()):
+        # ``from sglang import Engine``, ``from tensorrt_llm import LLM as TrtLLM``, ``from mii import serve``
+        owner = next(package for package, names in imported.items() if name in names)
+        name = imported[owner][name]
+    if owner == "tensorrt_llm":
+        if name != "LLM":
             return None
         engine = "trtllm"
     elif name in VLLM_CALLS:
