@@ -161,3 +161,17 @@ def test_unreadable_directory_is_skipped_and_the_others_still_linted(tmp_path: P
     finally:
         hidden.chmod(0o755)
     assert code == 1 and _codes(payload) == [("serve.yaml", "PL202")] and "Traceback" not in stderr
+
+
+def test_symlink_loops_and_fifos_inside_a_git_work_tree(tmp_path: Path) -> None:
+    """Inside git the file list comes from ``git ls-files``, which lists symlinks as they are."""
+    tree = _tree(tmp_path)
+    (tree / "self.yaml").symlink_to(tree / "self.yaml")
+    (tree / "up").symlink_to(tree, target_is_directory=True)
+    os.mkfifo(tree / "pipe.yaml")
+    git = ["git", "-c", "user.name=t", "-c", "user.email=t@example.invalid"]
+    subprocess.run([*git, "init", "-q"], cwd=tree, check=True)
+    subprocess.run([*git, "add", "serve.yaml", "self.yaml", "up"], cwd=tree, check=True)
+    assert [path.name for path in discover([str(tree)])] == ["serve.yaml"]
+    code, payload, _ = _cli(str(tree))
+    assert code == 1 and _codes(payload) == [("serve.yaml", "PL202")]
