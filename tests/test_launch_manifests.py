@@ -206,3 +206,23 @@ def test_plain_yaml_without_launch_commands_is_cheap_and_empty() -> None:
     assert launch == Launch()
     manifest = "apiVersion: v1\nkind: Service\nmetadata: {name: web}\nspec:\n  ports: [{port: 80}]\n"
     assert _launch(manifest) == Launch()
+
+
+def test_config_map_scripts() -> None:
+    text = """\
+apiVersion: v1
+kind: ConfigMap
+metadata: {name: start}
+data:
+  start.sh: |
+    #!/bin/bash
+    exec vllm serve meta-llama/Llama-3.1-8B-Instruct \\
+      --tensor-parallel-size 2 \\  # two cards
+      --port 8000
+  notes.txt: vllm serve is started by start.sh
+"""
+    launch = _launch(text)
+    (plan,) = launch.plans
+    assert plan.settings["tp"].range.start == Position(8, 30)
+    (broken,) = launch.broken
+    assert broken.range.start == Position(8, 32) and [word.text for word in broken.dropped] == ["--port", "8000"]

@@ -49,7 +49,8 @@ def file_kind(path: str, text: str | None = None) -> str:
         return "markdown"
     if suffix == ".py":
         return "python"
-    if lower == "dockerfile" or lower.startswith("dockerfile.") or lower.endswith(".dockerfile"):
+    if lower in ("dockerfile", "containerfile") or lower.startswith(("dockerfile.", "containerfile.")) \
+            or lower.endswith(".dockerfile"):
         return "dockerfile"
     if text is not None and not suffix and _SHEBANG.match(text):
         return "shell"

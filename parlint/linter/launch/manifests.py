@@ -1,5 +1,7 @@
 """Launch commands and GPU supply in YAML manifests: Kubernetes, docker-compose, SkyPilot, Helm values.
 
+A ConfigMap's shell scripts (keys ``*.sh``/``*.bash`` or values with a shebang) are read as scripts.
+
 Kubernetes (every kind whose pod templates carry containers: Pod, Deployment, StatefulSet, Job,
 CronJob, LeaderWorkerSet, KServe InferenceService/ServingRuntime/LLMInferenceService, Ray
 RayCluster/RayService/RayJob ...): a container runs ``command + args``, or the image's entrypoint
@@ -256,9 +258,27 @@ def container_plans(reader: _Reader, launch: Launch, container: dict[str, Any], 
     return plans
 
 
+def _config_map_scripts(reader: _Reader, data: dict[str, Any]) -> Launch:
+    """Launch scripts kept in a ConfigMap (``data: {start.sh: |...}``) and mounted into a pod."""
+    from parlint.linter.launch.fragments import script_at
+
+    launch = Launch()
+    entries = data.get("data")
+    for key, value in entries.items() if isinstance(entries, dict) else []:
+        if not isinstance(value, str) or not (str(key).endswith((".sh", ".bash")) or value.startswith("#!")):
+            continue
+        script = script_at(reader.lines, reader.document.source_map.value(join_pointer("/data", key)), {},
+                           yaml_scalar=True)
+        if script is not None:
+            launch.extend(launch_from_script(reader.file, reader.lines, script, Site(reader.file, "kubernetes")))
+    return launch
+
+
 def _kubernetes(reader: _Reader, data: dict[str, Any]) -> Launch:
     launch = Launch()
     kind = str(data.get("kind", ""))
+    if kind == "ConfigMap":
+        return _config_map_scripts(reader, data)
     templates = list(_pod_templates(data))
     if not templates:
         return launch
