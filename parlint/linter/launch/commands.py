@@ -36,12 +36,14 @@ PYTHON_MODULES: dict[str, str] = {
 SUBCOMMAND_PROGRAMS: dict[str, str] = {"vllm": "vllm", "sglang": "sglang"}
 """Programs whose ``serve`` sub-command starts the server."""
 
-IMAGE_ENTRYPOINTS: dict[str, tuple[str, ...]] = {
-    # The official image's ENTRYPOINT (vllm-project/vllm ``docker/Dockerfile``, target vllm-openai): the
-    # documented usage is ``docker run vllm/vllm-openai --model ...``; both spellings take the same flags.
-    "vllm/vllm-openai": ("vllm", "serve"),
+IMAGE_ENTRYPOINTS: dict[str, str] = {
+    # The official image's ENTRYPOINT is the vLLM server (vllm-project/vllm ``docker/Dockerfile``, target
+    # vllm-openai; the documented usage is ``docker run vllm/vllm-openai --model ...``).
+    "vllm/vllm-openai": "vllm",
 }
-"""Engine images whose entrypoint is the server, so a container that sets only ``args`` runs it."""
+"""Engine images whose entrypoint is the server (image -> engine), so a container that sets only
+``args`` runs it with them. Other engine images (``lmsysorg/sglang``, TensorRT-LLM, Dynamo) set no
+server entrypoint, so their containers name the program in ``command``."""
 
 _PYTHON = re.compile(r"^python(?:[0-9](?:\.[0-9]+)?)?$")
 _SHELLS = frozenset({"bash", "sh", "zsh", "dash"})
@@ -73,15 +75,15 @@ def basename(text: str) -> str:
     return text.rstrip("/").rsplit("/", 1)[-1]
 
 
-def image_entrypoint(image: str) -> tuple[str, ...] | None:
-    """The known entrypoint of an engine image reference (registry, tag and digest ignored)."""
+def image_engine(image: str) -> str | None:
+    """The engine an image reference's entrypoint starts (registry, tag and digest ignored)."""
     name = image.split("@", 1)[0]
     head, colon, tail = name.rpartition(":")
     if colon and "/" not in tail:
         name = head
-    for known, entrypoint in IMAGE_ENTRYPOINTS.items():
+    for known, engine in IMAGE_ENTRYPOINTS.items():
         if name == known or name.endswith("/" + known):
-            return entrypoint
+            return engine
     return None
 
 
@@ -90,9 +92,8 @@ def find_calls(words: Sequence[Word], script_of: ScriptOf, assignments: dict[str
     """Engine calls in one command's words. ``image``: the container image, when the words are its args."""
     calls: list[EngineCall] = []
     if image is not None and words and _engine_at(words, 0) is None and not _starts_program(words):
-        entrypoint = image_entrypoint(image)
-        if entrypoint is not None:
-            engine, _ = _entrypoint_engine(entrypoint)
+        engine = image_engine(image)
+        if engine is not None:
             calls.append(EngineCall(engine, words[0].range, list(words), dict(assignments or {})))
             return calls
     tasks: Word | None = None
@@ -129,14 +130,6 @@ def _starts_program(words: Sequence[Word]) -> bool:
     """Args whose first word is a program, not a flag or a model (``bash``, ``python3`` ...)."""
     first = basename(words[0].text)
     return first in _SHELLS or bool(_PYTHON.match(first)) or first in _MPI
-
-
-def _entrypoint_engine(entrypoint: tuple[str, ...]) -> tuple[str, int]:
-    words = [Word(text, Range.of(1, 1, 1, 1)) for text in entrypoint]
-    found = _engine_at(words, 0)
-    if found is None:  # pragma: no cover - IMAGE_ENTRYPOINTS holds engine programs only
-        raise ValueError(f"entrypoint {entrypoint} starts no engine")
-    return found
 
 
 def _engine_at(words: Sequence[Word], index: int) -> tuple[str, int] | None:
