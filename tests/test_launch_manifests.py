@@ -226,3 +226,25 @@ data:
     assert plan.settings["tp"].range.start == Position(8, 30)
     (broken,) = launch.broken
     assert broken.range.start == Position(8, 32) and [word.text for word in broken.dropped] == ["--port", "8000"]
+
+
+def test_kserve_vllm_model_format_args() -> None:
+    text = """\
+apiVersion: serving.kserve.io/v1beta1
+kind: InferenceService
+metadata: {name: llm}
+spec:
+  predictor:
+    model:
+      modelFormat: {name: vllm}
+      runtime: vllm-runtime
+      storageUri: pvc://models/llama-3.1-70b
+      args: ["--tensor-parallel-size", "4", "--max-model-len", "{{ .Values.maxLen }}"]
+      resources:
+        requests: {nvidia.com/gpu: "1"}
+"""
+    launch = _launch(text)
+    (plan,) = launch.plans
+    assert plan.get("tp") == 4 and "max_model_len" not in plan.settings
+    assert [(item.scope, item.count.value) for item in plan.supply] == [("node", 1)]
+    assert not launch.pods[0].shm

@@ -13,7 +13,7 @@ put the command line over the file (``FlexibleArgumentParser._pull_args_from_con
 notes about the file's keys are left to linting the file itself, so they are not reported twice.
 
 Unknown values. A word that needs a shell variable parlint cannot resolve is unknown, and no rule
-may judge it (a word still holding ``$``, or a ``<placeholder>``, counts as unknown too):
+may judge it (a word still holding ``$``, a ``<placeholder>`` or a ``{{ template }}`` is unknown too):
 
 - an unresolved model leaves ``plan.model`` unset (model rules stay silent);
 - an unresolved value of any other setting is dropped, together with notes about it;
@@ -111,7 +111,8 @@ def plan_from_call(call: EngineCall, site: Site) -> DeclaredPlan | None:
 
 
 def _placeholder(text: str) -> bool:
-    return "$" in text or (text.startswith("<") and text.endswith(">"))
+    """A shell variable left for a later shell, a ``<placeholder>`` or a template (``{{ .Values.tp }}``)."""
+    return "$" in text or "{{" in text or "}}" in text or (text.startswith("<") and text.endswith(">"))
 
 
 def _config_settings(engine: str, launch_file: str, reference: str) -> dict[str, Sourced[Any]] | None:

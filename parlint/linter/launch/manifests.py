@@ -38,7 +38,7 @@ from typing import Any
 
 from parlint.linter.diagnostics import Position, Range
 from parlint.linter.launch.build import Site, plan_from_call
-from parlint.linter.launch.commands import find_calls
+from parlint.linter.launch.commands import EngineCall, find_calls
 from parlint.linter.launch.facts import Launch, PodFacts
 from parlint.linter.launch.scripts import launch_from_script, nested_scripts
 from parlint.linter.loader import Document, join_pointer
@@ -274,11 +274,48 @@ def _config_map_scripts(reader: _Reader, data: dict[str, Any]) -> Launch:
     return launch
 
 
+MODEL_FORMAT_ENGINES = {"vllm": "vllm"}
+"""KServe ``predictor.model.modelFormat.name`` whose serving runtime is the engine's OpenAI server, so
+``model.args`` are the engine's arguments (the vLLM ServingRuntime runs
+``python -m vllm.entrypoints.openai.api_server`` with the model mounted at ``/mnt/models``)."""
+
+
+def _kserve_model(reader: _Reader, launch: Launch, data: dict[str, Any]) -> None:
+    model = _dig(data, "spec", "predictor", "model")
+    format_name = _dig(model, "modelFormat", "name")
+    engine = MODEL_FORMAT_ENGINES.get(str(format_name).lower()) if format_name else None
+    if engine is None or not isinstance(model, dict):
+        return
+    pointer = "/spec/predictor/model"
+    env = _environment(reader, model, pointer, {})
+    args = reader.words(f"{pointer}/args", model.get("args"), env)
+    count = _container_gpus(reader, model, pointer)
+    supply = [GpuSupply(count, "node", f"InferenceService predictor ({count.spelling}: {count.value})")] if count \
+        else []
+    program = reader.key_range(f"{pointer}/modelFormat")
+    plan = plan_from_call(EngineCall(engine, program, args), Site(reader.file, "kubernetes", env, supply))
+    if plan is not None:
+        storage = model.get("storageUri")
+        if plan.model is None and isinstance(storage, str) and storage.startswith("hf://"):
+            # KServe's Hugging Face storage initializer downloads ``hf://org/name`` into /mnt/models.
+            where = reader.value_range(f"{pointer}/storageUri")
+            plan.model = Sourced(storage[len("hf://"):], reader.file,
+                                 Range(Position(where.start.line, where.start.column + 5), where.end)
+                                 if where.start.line == where.end.line else where, "storageUri")
+        launch.plans.append(plan)
+        predictor = data["spec"]["predictor"]
+        shm = _shm(predictor, model)
+        launch.pods.append(PodFacts(plan, "InferenceService predictor", program, shm,
+                                    predictor.get("hostIPC") is True))
+
+
 def _kubernetes(reader: _Reader, data: dict[str, Any]) -> Launch:
     launch = Launch()
     kind = str(data.get("kind", ""))
     if kind == "ConfigMap":
         return _config_map_scripts(reader, data)
+    if kind == "InferenceService":
+        _kserve_model(reader, launch, data)
     templates = list(_pod_templates(data))
     if not templates:
         return launch
