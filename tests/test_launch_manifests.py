@@ -248,3 +248,25 @@ spec:
     assert plan.get("tp") == 4 and "max_model_len" not in plan.settings
     assert [(item.scope, item.count.value) for item in plan.supply] == [("node", 1)]
     assert not launch.pods[0].shm
+
+
+def test_production_stack_ray_spec_reads_pipeline_parallel_size_and_counts_the_cluster() -> None:
+    text = """\
+servingEngineSpec:
+  modelSpec:
+    - name: llama405b
+      modelURL: meta-llama/Llama-3.1-405B-Instruct
+      replicaCount: 1
+      requestGPU: 8
+      vllmConfig:
+        tensorParallelSize: 8
+        pipelineParallelSize: 2
+      raySpec:
+        headNode:
+          requestGPU: 8
+"""
+    launch = _launch(text)
+    (plan,) = launch.plans
+    assert (plan.get("tp"), plan.get("pp")) == (8, 2) and not plan.unknown_keys
+    assert [(item.scope, item.count.value) for item in plan.supply] == [("total", 16)]
+    assert launch.pods[0].shm
