@@ -148,3 +148,9 @@ def test_config_file_merges_with_the_engines_precedence(tmp_path: Path) -> None:
     assert (vllm.get("tp"), vllm.get("dp"), vllm.get("enable_ep")) == (8, 4, True)  # the CLI wins in vLLM
     assert vllm.settings["tp"].file == str(tmp_path / "dsv3.yaml") and vllm.settings["dp"].file == str(script)
     assert (trtllm.get("tp"), trtllm.get("ep")) == (8, 8)  # the file wins in TensorRT-LLM
+
+
+def test_dockerfile_shell_form_entrypoint_ignores_cmd() -> None:
+    text = 'FROM python:3.11\nENTRYPOINT vllm serve m --tensor-parallel-size 2\nCMD ["--tensor-parallel-size", "4"]\n'
+    (plan,) = extract_text("Dockerfile", text, "dockerfile").plans
+    assert plan.get("tp") == 2

@@ -218,16 +218,20 @@ def from_dockerfile(file: str, text: str) -> Launch:
     image = ""
     entrypoint: list[Word] | None = None
     cmd: list[Word] | None = None
+    shell_entrypoint = False  # a shell-form ENTRYPOINT runs under ``/bin/sh -c`` and ignores CMD
     for name, body, starts in _instructions(lines):
         keyword = name.upper()
         if keyword == "FROM":
             image = next((part for part in body.split() if not part.startswith("--")), "")
             entrypoint = cmd = None
+            shell_entrypoint = False
         elif keyword in ("ENV", "ARG"):
             env.update(_env_words(body, starts, {name: word.text for name, word in env.items()}))
         elif keyword in ("ENTRYPOINT", "CMD", "RUN"):
             variables = {name: word.text for name, word in env.items()}
             exec_form = _exec_form(body, starts)
+            if keyword == "ENTRYPOINT":
+                shell_entrypoint = exec_form is None
             if exec_form is None:
                 script = split(body, lines=LineMap(starts), env=variables)
                 if keyword == "RUN" or len(script.commands) != 1:
@@ -241,7 +245,7 @@ def from_dockerfile(file: str, text: str) -> Launch:
                 cmd = exec_form
             else:
                 _calls(launch, file, lines, exec_form, env, None)
-    argv = [*(entrypoint or []), *(cmd or [])]
+    argv = [*(entrypoint or []), *([] if shell_entrypoint else cmd or [])]
     if argv:
         _calls(launch, file, lines, argv, env, image if entrypoint is None else None)
     return launch
