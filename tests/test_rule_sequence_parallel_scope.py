@@ -87,3 +87,11 @@ def test_plan_stage_sp_not_coupled_to_tp() -> None:
     [found] = _run(plan, None)
     assert found.range == stage_range
     assert "neither reuses the TP ranks (4 % 3 = 1) nor partitions the stage's 8 GPUs" in found.message
+
+
+def test_decode_cp_not_dividing_tp_lists_the_sizes_that_do() -> None:
+    plan = _plan("vllm", tp=8, dcp=3)
+    rejection = Rejection("vllm-dcp-not-dividing-tp", "tp_size=8 must be divisible by dcp_size=3.",
+                          (plan.settings["tp"], plan.settings["dcp"]))
+    [found] = _run(plan, DEEPSEEK, (rejection,))
+    assert found.message.endswith("; sizes that divide TP 8: 1, 2, 4, 8")

@@ -52,15 +52,21 @@ ENGINE_KINDS = {
     "vllm-dcp-not-dividing-tp": "dcp", "vllm-dcp-with-pcp": "dcp", "sglang-dcp-not-dividing-tp": "dcp",
     "sglang-tp-not-divisible-by-attn-cp": "cp", "trtllm-cp-moe": "cp",
 }
+# Decode-CP rejections whose fix is a degree that divides TP: the message lists those degrees.
+DIVIDING_KINDS = frozenset({"vllm-dcp-not-dividing-tp", "sglang-dcp-not-dividing-tp"})
 SEQUENCE_DEGREES = ("sp", "cp")
 OPERATOR_STEP = "operator"
 
 
 def _engine_rejections(facts: DeploymentFacts) -> Iterator[Finding]:
+    tp = facts.plan.get("tp", 1)
     for rejection in rejections_of(facts.deployment, frozenset(ENGINE_KINDS)):
-        yield rejection_finding(facts.plan, rejection, quoted(rejection.message) + ": context parallelism "
-                                "splits the sequence inside attention and reuses or tiles the TP group",
-                                facts.plan.source(ENGINE_KINDS[rejection.kind]))
+        message = (quoted(rejection.message) + ": context parallelism splits the sequence inside attention and "
+                   "reuses or tiles the TP group")
+        if rejection.kind in DIVIDING_KINDS and isinstance(tp, int) and tp > 1:
+            sizes = ", ".join(str(size) for size in range(1, tp + 1) if tp % size == 0)
+            message += f"; sizes that divide TP {tp}: {sizes}"
+        yield rejection_finding(facts.plan, rejection, message, facts.plan.source(ENGINE_KINDS[rejection.kind]))
 
 
 def _vllm_dcp_heads(facts: DeploymentFacts) -> Iterator[Finding]:

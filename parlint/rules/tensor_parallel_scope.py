@@ -113,14 +113,23 @@ def _planned(facts: DeploymentFacts) -> Suggestion | None:
 
 
 def _scope(facts: DeploymentFacts) -> Iterator[Finding]:
-    for stage in facts.plan.stages:
+    tp_source = facts.plan.source("tp")
+    for index, stage in enumerate(facts.plan.stages):
         outside = sorted(scope for scope in stage.tp_scope if scope.lower() in OUTSIDE_TP_SCOPE)
-        if outside:
-            yield finding(
-                (stage.file, stage.range),
-                f"tensor parallelism applied to {', '.join(outside)}: TP shards attention heads and the FFN "
-                f"hidden dimension only; embeddings, norms and routers are not TP's scope",
-            )
+        if not outside:
+            continue
+        inside = [scope for scope in stage.tp_scope if scope.lower() not in OUTSIDE_TP_SCOPE] or ["attention", "ffn"]
+        degree = f", TP {stage.attention_tp}" if stage.attention_tp else ""
+        related = [(tp_source, f"TP {tp_source.value}")] if tp_source is not None else []
+        yield finding(
+            (stage.file, stage.range),
+            f"stage {index} (layers [{stage.layers[0]}, {stage.layers[1]}){degree}) applies tensor parallelism "
+            f"to {', '.join(outside)}: TP shards attention heads and the FFN hidden dimension only; embeddings, "
+            f"norms and routers are not TP's scope (the engine lays them out itself); write "
+            f"tp_applies_to: [{', '.join(inside)}]",
+            related=related,
+            suggestion=Suggestion(f"tp_applies_to: [{', '.join(inside)}]", {"tp_applies_to": inside}),
+        )
 
 
 def check(ctx: LintContext) -> Iterator[Finding]:

@@ -1,0 +1,41 @@
+"""PL202 tensor-parallel-scope: TP applied to what it cannot shard in a plan's stages."""
+
+from __future__ import annotations
+
+from parlint.linter.context import DeploymentFacts, LintContext
+from parlint.linter.diagnostics import Finding, Range
+from parlint.linter.mapping import Deployment
+from parlint.linter.plan import DeclaredPlan, DeclaredStage, Sourced
+from parlint.rules import tensor_parallel_scope as rule
+
+FILE = "plan.yaml"
+
+
+def _run(*scopes: tuple[str, ...]) -> tuple[DeclaredPlan, list[Finding]]:
+    plan = DeclaredPlan("parlint", FILE, Range.of(1, 1, 20, 1))
+    plan.settings["tp"] = Sourced(8, FILE, Range.of(5, 19, 5, 20), "decisions[1].degrees.tp")
+    plan.stages = [DeclaredStage((index * 40, index * 40 + 40), tuple(range(8)), 8, None, FILE,
+                                 Range.of(10 + index, 5, 10 + index, 40), tp_scope=scope)
+                   for index, scope in enumerate(scopes)]
+    deployment = Deployment(plan, None, 1, [])
+    return plan, list(rule.check(LintContext(FILE, deployments=[DeploymentFacts(deployment)])))
+
+
+def test_tp_on_embeddings_and_norms_names_the_stage_and_what_to_write() -> None:
+    plan, [found] = _run(("attention", "ffn"), ("attention", "ffn", "embedding", "norm"))
+    assert found.range == plan.stages[1].range
+    assert found.message.startswith("stage 1 (layers [40, 80), TP 8) applies tensor parallelism to embedding, "
+                                    "norm: ")
+    assert found.message.endswith("write tp_applies_to: [attention, ffn]")
+    assert [item.message for item in found.related] == ["TP 8"]
+    assert found.suggestion is not None and found.suggestion.mapping == {"tp_applies_to": ["attention", "ffn"]}
+
+
+def test_tp_on_the_whole_model_suggests_the_operators() -> None:
+    _, [found] = _run(("model",))
+    assert "applies tensor parallelism to model:" in found.message
+    assert found.message.endswith("write tp_applies_to: [attention, ffn]")
+
+
+def test_tp_on_attention_and_ffn_only_is_clean() -> None:
+    assert _run(("attention", "ffn"), ())[1] == []
