@@ -154,3 +154,24 @@ def test_dockerfile_shell_form_entrypoint_ignores_cmd() -> None:
     text = 'FROM python:3.11\nENTRYPOINT vllm serve m --tensor-parallel-size 2\nCMD ["--tensor-parallel-size", "4"]\n'
     (plan,) = extract_text("Dockerfile", text, "dockerfile").plans
     assert plan.get("tp") == 2
+
+
+def test_markdown_yaml_fence_manifest_keeps_file_positions() -> None:
+    text = (
+        "# Deploy\n\n"
+        "1. Apply:\n\n"
+        "   ```yaml\n"
+        "   apiVersion: v1\n"
+        "   kind: Pod\n"
+        "   metadata: {name: p}\n"
+        "   spec:\n"
+        "     containers:\n"
+        "       - name: vllm\n"
+        "         image: vllm/vllm-openai:v0.33.0\n"
+        "         args: [--model, m, --tensor-parallel-size, '4']\n"
+        "         resources: {limits: {nvidia.com/gpu: 2}}\n"
+        "   ```\n"
+    )
+    (plan,) = extract_text("README.md", text, "markdown").plans
+    assert plan.settings["tp"].range.start == Position(13, 54)
+    assert [(item.count.value, item.count.range.start) for item in plan.supply] == [(2, Position(14, 47))]

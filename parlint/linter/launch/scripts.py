@@ -7,7 +7,8 @@
   ``$SLURM_GPUS_PER_NODE`` resolve from those directives.
 - Markdown: fenced ``bash``/``sh``/``shell``/``zsh``/``console`` blocks (and fences without a language);
   in ``console`` blocks only ``$ `` prompt lines and their continuations are commands. Variables carry
-  from one block to the next, as when a reader runs the steps in one terminal.
+  from one block to the next, as when a reader runs the steps in one terminal. ``yaml`` fences holding
+  manifests (Kubernetes, compose, SkyPilot, production-stack values) are read like manifest files.
 - Dockerfile: ``ENTRYPOINT``/``CMD`` in exec (JSON) and shell form, ``RUN``, ``ENV``/``ARG`` values;
   ``CMD`` arguments alone run the base image's entrypoint when it is an engine image. Docker accepts
   spaces after a line-continuation ``\\`` (its parser's ``\\[ \\t]*$``), so only a comment breaks one there.
@@ -28,6 +29,7 @@ from parlint.linter.plan import GpuSupply, Sourced
 from parlint.linter.shell import LineMap, Script, Word, split
 
 SHELL_LANGUAGES = frozenset({"", "bash", "sh", "shell", "zsh", "console", "shell-session", "shellsession"})
+YAML_LANGUAGES = frozenset({"yaml", "yml"})
 _FENCE = re.compile(r"^(?P<indent> {0,3})(?P<fence>`{3,}|~{3,})\s*(?P<info>[^\s`{]*)")
 _SBATCH = re.compile(r"^#SBATCH\s+(?P<options>.*)$")
 _CONTINUED = re.compile(r"\\[ \t]*(?:#.*)?$")
@@ -170,7 +172,9 @@ def from_markdown(file: str, text: str) -> Launch:
         index += 1
         while index < len(lines) and not lines[index].lstrip(" ").startswith(fence):
             index += 1
-        if language in SHELL_LANGUAGES:
+        if language in YAML_LANGUAGES:
+            launch.extend(_yaml_fence(file, lines, body_start, index))
+        elif language in SHELL_LANGUAGES:
             fragment, starts = _fence_body(lines, body_start, index, indent, console=language != "" and
                                            language not in ("bash", "sh", "shell", "zsh"))
             if fragment.strip():
@@ -179,6 +183,23 @@ def from_markdown(file: str, text: str) -> Launch:
                 launch.extend(launch_from_script(file, lines, script, Site(file, "markdown", dict(assigned))))
                 assigned.update(script.assigned)
         index += 1
+    return launch
+
+
+def _yaml_fence(file: str, lines: Sequence[str], first: int, end: int) -> Launch:
+    """Manifests in a ``yaml`` fence, read at their own lines and columns (the rest of the file blanked)."""
+    from parlint.linter.launch import looks_relevant
+    from parlint.linter.launch.manifests import from_document
+    from parlint.linter.loader import load_yaml
+
+    body = "\n".join(lines[first:end])
+    if not looks_relevant(body):
+        return Launch()
+    loaded = load_yaml(file, "\n" * first + body)
+    launch = Launch()
+    if loaded.ok:
+        for document in loaded.documents:
+            launch.extend(from_document(file, lines, document))
     return launch
 
 
