@@ -90,8 +90,9 @@ def test_engine_dp_rejections_keep_the_engine_words_and_add_the_remedy() -> None
                           "attention DP (--attn-dp-size) across nodes", (plan.settings["dp"], plan.settings["nnodes"]))
     [found] = _run(plan, replicas=2, rejections=(rejection,))
     assert found.range.start.line == 3
-    assert found.message.startswith("multi-node data-parallel replicas are not supported")
-    assert "one SGLang server per node behind sglang_router" in found.message
+    assert found.message.startswith("--dp-size 2 across --nnodes 2: multi-node data-parallel replicas are not "
+                                    "supported")
+    assert "run 2 SGLang servers of TP 8 (one replica each) behind sglang_router" in found.message
     assert [item.message for item in found.related] == ["nnodes 2"]
 
 

@@ -58,12 +58,15 @@ FIXABLE = False
 DEFAULT_NODE_SIZE = 8
 # Rejection kinds (derive.py) that are about DP semantics, with the remedy to add to the engine's words.
 DP_REJECTIONS = {
-    "sglang-multinode-dp": "for a dense model run one SGLang server per node behind sglang_router instead",
+    "sglang-multinode-dp": "for a dense model run {dp} SGLang servers of TP {tp} (one replica each) behind "
+                           "sglang_router instead",
     "sglang-dp-with-attn-dp": "keep --attn-dp-size (attention DP inside the TP group) and set --dp-size 1; run "
                               "more replicas as separate servers",
     "vllm-dp-local-exceeds-dp": "data-parallel-size-local counts the replicas on this node, so it is at most "
                                 "data-parallel-size",
 }
+# Engine messages that state no numbers get them in front.
+DP_REJECTION_VALUES = {"sglang-multinode-dp": "--dp-size {dp} across --nnodes {nnodes}: "}
 NODE_GROUPS = "vllm-nnodes-not-divisible-by-dp-groups"
 
 
@@ -151,12 +154,15 @@ def _dp_attention_noop(facts: DeploymentFacts) -> Iterator[Finding]:
 
 
 def _rejection(facts: DeploymentFacts, rejection: Rejection) -> Iterator[Finding]:
-    remedy = DP_REJECTIONS[rejection.kind]
+    plan = facts.plan
+    values = {name: plan.get(name, 1) for name in ("dp", "tp", "nnodes")}
+    remedy = DP_REJECTIONS[rejection.kind].format(**values)
+    prefix = DP_REJECTION_VALUES.get(rejection.kind, "").format(**values)
     at = rejection.sources[0] if rejection.sources else None
     if at is None:
         return
     related = [(source, f"{source.spelling or 'value'} {source.value}") for source in rejection.sources[1:]]
-    yield finding(at, f"{rejection.message.rstrip('.')}; {remedy}", related=related)
+    yield finding(at, f"{prefix}{rejection.message.rstrip('.')}; {remedy}", related=related)
 
 
 def _node_groups(facts: DeploymentFacts, rejection: Rejection) -> Iterator[Finding]:
