@@ -175,3 +175,21 @@ def test_markdown_yaml_fence_manifest_keeps_file_positions() -> None:
     (plan,) = extract_text("README.md", text, "markdown").plans
     assert plan.settings["tp"].range.start == Position(13, 54)
     assert [(item.count.value, item.count.range.start) for item in plan.supply] == [(2, Position(14, 47))]
+
+
+def test_ray_serve_llm_config_and_unknown_values() -> None:
+    text = (
+        "from ray.serve.llm import LLMConfig, build_openai_app\n"
+        "config = LLMConfig(\n"
+        "    model_loading_config={'model_id': 'Qwen/Qwen3-32B'},\n"
+        "    accelerator_type='A100-80G',\n"
+        "    engine_kwargs={'tensor_parallel_size': 2, 'max_model_len': length},\n"
+        ")\n"
+        "other = LLMConfig(engine_kwargs={'tensor_parallel_size': tp})\n"
+        "kwargs = LLM(**options)\n"
+    )
+    (plan,) = extract_text("serve.py", text, "python").plans
+    assert plan.model is not None and plan.model.value == "Qwen/Qwen3-32B"
+    assert plan.gpu is not None and plan.gpu.value == "A100-80G"
+    assert plan.get("tp") == 2 and "max_model_len" not in plan.settings
+    assert plan.settings["tp"].range.start == Position(5, 44)
