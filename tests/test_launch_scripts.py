@@ -186,7 +186,8 @@ def test_ray_serve_llm_config_and_unknown_values() -> None:
         "    engine_kwargs={'tensor_parallel_size': 2, 'max_model_len': length},\n"
         ")\n"
         "other = LLMConfig(engine_kwargs={'tensor_parallel_size': tp})\n"
-        "kwargs = LLM(**options)\n"
+        "from vllm import LLM\nkwargs = LLM(**options)\n"
+        "from langchain_core.language_models import LLM as Chat\nchat = Chat(model='gpt-4', tensor_parallel_size=8)\n"
     )
     (plan,) = extract_text("serve.py", text, "python").plans
     assert plan.model is not None and plan.model.value == "Qwen/Qwen3-32B"

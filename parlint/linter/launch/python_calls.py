@@ -2,13 +2,14 @@
 
 Recognised calls and the keyword names they take (frameworks.md):
 
-- vLLM ``LLM(...)``, ``EngineArgs(...)``, ``AsyncEngineArgs(...)``: ``EngineArgs`` field names (§1.1);
+- vLLM ``LLM(...)``, ``EngineArgs(...)``, ``AsyncEngineArgs(...)`` (imported from ``vllm`` or called as
+  ``vllm.LLM``): ``EngineArgs`` field names (§1.1);
 - TensorRT-LLM ``LLM(...)`` when ``LLM`` comes from ``tensorrt_llm``: ``BaseLlmArgs`` fields (§4.1);
 - SGLang ``sglang.Engine(...)``: ``ServerArgs`` field names, the underscore form of the CLI flags (§2.1);
 - DeepSpeed-MII ``mii.serve(...)``/``mii.pipeline(...)``: ``ModelConfig`` fields, model as first argument or
   ``model_config={...}`` (§3.1);
-- Ray Serve ``LLMConfig(model_loading_config={"model_id": ...}, engine_kwargs={...})``: vLLM fields, with
-  ``accelerator_type`` naming the GPU.
+- Ray Serve ``LLMConfig(model_loading_config={"model_id": ...}, engine_kwargs={...})`` (from ``ray.serve.llm``):
+  vLLM fields, with ``accelerator_type`` naming the GPU.
 
 Only literal values count. A non-literal value of a parallel degree, or ``**kwargs``, makes the call's
 mapping unknown (no plan); other non-literal values are skipped.
@@ -55,7 +56,7 @@ def from_python(file: str, text: str) -> Launch:
     except (SyntaxError, ValueError, RecursionError):
         return launch  # not ours to judge: a broken Python file fails elsewhere
     positions = _Positions(text.splitlines())
-    imported = {package: _imported_from(tree, package) for package in ("tensorrt_llm", "sglang", "mii")}
+    imported = {package: _imported_from(tree, package) for package in ("vllm", "tensorrt_llm", "sglang", "mii", "ray")}
     for node in ast.walk(tree):
         if isinstance(node, ast.Call):
             plan = _plan(file, positions, node, imported)
@@ -98,17 +99,16 @@ def _plan(file: str, positions: _Positions, node: ast.Call,
         # ``from sglang import Engine``, ``from tensorrt_llm import LLM as TrtLLM``, ``from mii import serve``
         owner = next(package for package, names in imported.items() if name in names)
         name = imported[owner][name]
-    if owner == "tensorrt_llm":
-        if name != "LLM":
-            return None
+    # Only calls whose name comes from the engine's package: ``LLM`` alone is a common class name.
+    if owner == "tensorrt_llm" and name == "LLM":
         engine = "trtllm"
-    elif name in VLLM_CALLS:
+    elif owner == "vllm" and name in VLLM_CALLS:
         engine = "vllm"
-    elif name == "Engine" and owner in ("sglang", "sgl"):
+    elif owner in ("sglang", "sgl") and name == "Engine":
         engine = "sglang"
-    elif name in ("serve", "pipeline") and owner == "mii":
+    elif owner == "mii" and name in ("serve", "pipeline"):
         engine = "mii"
-    elif name == "LLMConfig":
+    elif owner == "ray" and name == "LLMConfig":
         engine = "vllm"
     else:
         return None
