@@ -194,3 +194,13 @@ def test_ray_serve_llm_config_and_unknown_values() -> None:
     assert plan.gpu is not None and plan.gpu.value == "A100-80G"
     assert plan.get("tp") == 2 and "max_model_len" not in plan.settings
     assert plan.settings["tp"].range.start == Position(5, 44)
+
+
+def test_helm_chart_templates_are_not_yaml(tmp_path: Path) -> None:
+    (tmp_path / "Chart.yaml").write_text("apiVersion: v2\nname: serving\nversion: 0.1.0\n")
+    (tmp_path / "templates" / "engines").mkdir(parents=True)
+    assert file_kind(str(tmp_path / "templates" / "deploy.yaml")) == "helm-template"
+    assert file_kind(str(tmp_path / "templates" / "engines" / "vllm.yaml")) == "helm-template"
+    assert file_kind(str(tmp_path / "values.yaml")) == "yaml"
+    assert file_kind(str(tmp_path / "other" / "templates" / "x.yaml")) == "yaml"
+    assert extract_text("deploy.yaml", "{{- range .Values.models }}\nvllm serve x\n", "helm-template").plans == []

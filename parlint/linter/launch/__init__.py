@@ -3,7 +3,8 @@
 Public API (the runner calls these):
 
 - :func:`file_kind` ``(path, text) -> str``: ``"yaml"``, ``"json"``, ``"shell"``, ``"markdown"``,
-  ``"dockerfile"``, ``"python"`` or ``""`` (not lintable);
+  ``"dockerfile"``, ``"python"``, ``"helm-template"`` (a chart's ``templates/`` file: Go template text,
+  nothing to read) or ``""`` (not lintable);
 - :func:`looks_relevant` ``(text) -> bool``: a cheap text pre-check; files that name no engine cost
   nothing more;
 - :func:`extract_text` ``(path, text, kind) -> Launch`` for the non-YAML kinds;
@@ -39,6 +40,8 @@ def file_kind(path: str, text: str | None = None) -> str:
     name = os.path.basename(path)
     lower = name.lower()
     suffix = os.path.splitext(lower)[1]
+    if suffix in (".yaml", ".yml", ".tpl") and _in_helm_templates(path):
+        return "helm-template"
     if suffix in (".yaml", ".yml"):
         return "yaml"
     if suffix == ".json":
@@ -55,6 +58,19 @@ def file_kind(path: str, text: str | None = None) -> str:
     if text is not None and not suffix and _SHEBANG.match(text):
         return "shell"
     return ""
+
+
+def _in_helm_templates(path: str) -> bool:
+    """A chart's ``templates/`` file is Go template text, not YAML: only its rendered output could be linted."""
+    directory = os.path.dirname(os.path.abspath(path))
+    for _ in range(4):  # templates/ or a few levels below it
+        parent = os.path.dirname(directory)
+        if os.path.basename(directory) == "templates":
+            return os.path.isfile(os.path.join(parent, "Chart.yaml"))
+        if parent == directory:
+            break
+        directory = parent
+    return False
 
 
 def looks_relevant(text: str) -> bool:
