@@ -270,3 +270,24 @@ servingEngineSpec:
     assert (plan.get("tp"), plan.get("pp")) == (8, 2) and not plan.unknown_keys
     assert [(item.scope, item.count.value) for item in plan.supply] == [("total", 16)]
     assert launch.pods[0].shm
+
+
+def test_exports_inside_a_container_script_reach_the_engine() -> None:
+    text = """\
+apiVersion: v1
+kind: Pod
+metadata: {name: p}
+spec:
+  containers:
+    - name: vllm
+      image: vllm/vllm-openai:v0.33.0
+      command: ["/bin/bash", "-c"]
+      args:
+        - |
+          export CUDA_VISIBLE_DEVICES=0,1
+          vllm serve m --tensor-parallel-size 4
+      resources: {limits: {nvidia.com/gpu: 4}}
+"""
+    (plan,) = _launch(text).plans
+    assert [(item.scope, item.count.value, item.count.range.start) for item in plan.supply] == [
+        ("node", 4, Position(13, 44)), ("process", 2, Position(11, 39))]

@@ -107,8 +107,8 @@ def find_calls(words: Sequence[Word], script_of: ScriptOf, assignments: dict[str
             script = script_of(words[index + 2])
             if script is not None:
                 for command in script.commands:
-                    calls.extend(find_calls(command.words, script_of, {**(assignments or {}),
-                                                                       **command.assignments}))
+                    inner = {**(assignments or {}), **command.environment, **command.assignments}
+                    calls.extend(find_calls(command.words, script_of, inner))
             return calls
         if name in ("docker", "podman") and index + 1 < len(words) and words[index + 1].text == "run":
             calls.extend(_docker_run(words, index + 2, script_of, assignments))
