@@ -40,6 +40,7 @@ def test_vllm_ep_on_dense_model_quotes_the_engine_at_the_switch() -> None:
     [found] = _run(plan, LLAMA, 8, None, (rejection,))
     assert found.range == plan.settings["enable_ep"].range
     assert found.message.startswith("Llama-3.1-70B is a dense model without experts: Number of experts")
+    assert found.message.endswith("; remove enable_ep and keep tensor parallelism for its attention and dense FFN")
 
 
 def test_explicit_ep_size_on_dense_model_without_engine_rejection() -> None:

@@ -73,7 +73,10 @@ def _dense_model(facts: DeploymentFacts) -> Iterator[Finding]:
     prefix = f"{model_name(model)} is a dense model without experts"
     rejected = rejections_of(facts.deployment, DENSE_KINDS)
     for rejection in rejected:
-        yield rejection_finding(plan, rejection, f"{prefix}: {rejection.message}")
+        switch = rejection.sources[0].spelling if rejection.sources and rejection.sources[0].spelling else (
+            "the expert-parallel setting")
+        yield rejection_finding(plan, rejection, f"{prefix}: {quoted(rejection.message)}; remove {switch} and keep "
+                                f"tensor parallelism for its attention and dense FFN")
     if rejected:
         return
     ep, enabled = plan.source("ep"), plan.source("enable_ep")
