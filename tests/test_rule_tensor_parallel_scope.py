@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 from parlint.linter.context import DeploymentFacts, LintContext
-from parlint.linter.diagnostics import Finding, Range
-from parlint.linter.mapping import Deployment
+from parlint.linter.diagnostics import Finding, Range, Severity
+from parlint.linter.mapping import Deployment, Stage
 from parlint.linter.plan import DeclaredPlan, DeclaredStage, Sourced
 from parlint.rules import tensor_parallel_scope as rule
 
@@ -39,3 +39,16 @@ def test_tp_on_the_whole_model_suggests_the_operators() -> None:
 
 def test_tp_on_attention_and_ffn_only_is_clean() -> None:
     assert _run(("attention", "ffn"), ())[1] == []
+
+
+def test_tp_group_across_nodes_warns_and_relates_the_node_layout() -> None:
+    plan = DeclaredPlan("vllm", FILE, Range.of(1, 1, 9, 1))
+    plan.settings["tp"] = Sourced(16, FILE, Range.of(3, 23, 3, 25), "tensor-parallel-size")
+    plan.settings["nnodes"] = Sourced(2, FILE, Range.of(4, 9, 4, 10), "nnodes")
+    stage = Stage(0, (0, 0), tuple(range(16)), attn_tp=16, ffn_tp=16)
+    deployment = Deployment(plan, None, 1, [stage], gpus_per_node=8)
+    [found] = rule.check(LintContext(FILE, deployments=[DeploymentFacts(deployment)]))
+    assert found.severity == Severity.WARNING and found.range == plan.settings["tp"].range
+    assert found.message.startswith("tensor parallel group of 16 GPUs spans 2 nodes of 8 GPUs")
+    assert found.message.endswith("keep TP 8 inside a node and use 2 pipeline stages across nodes")
+    assert [item.message for item in found.related] == ["nnodes 2"]

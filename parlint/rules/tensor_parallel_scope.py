@@ -91,11 +91,15 @@ def _node_span(facts: DeploymentFacts) -> Iterator[Finding]:
     group = deployment.stages[0].attn_tp * deployment.stages[0].attn_dp
     if int(tp_source.value) > node and group > node:
         nodes = -(-group // node)
+        related = [(source, f"{source.spelling or name} {source.value}")
+                   for name, source in (("nnodes", plan.source("nnodes")), ("GPUs per node", plan.gpus_per_node))
+                   if source is not None]
         yield finding(
             tp_source,
             f"tensor parallel group of {group} GPUs spans {nodes} nodes of {node} GPUs: TP all-reduces every "
             f"layer over the inter-node network; keep TP {node} inside a node and use {nodes} pipeline stages "
             f"across nodes",
+            related=related,
             severity=Severity.WARNING,
             suggestion=_planned(facts),
         )
