@@ -132,3 +132,13 @@ def test_local_dp_size_above_the_dp_size_is_refused() -> None:
                           (plan.settings["dp_local"], plan.settings["dp"]))
     [found] = _run(plan, replicas=2, tp=4, rejections=(rejection,))
     assert found.range.start.line == 4 and "at most data-parallel-size" in found.message
+
+
+def test_sglang_attention_dp_not_dividing_tp_points_at_the_attention_dp_size() -> None:
+    plan = _plan("sglang", tp=8, attn_dp=3)
+    rejection = Rejection("sglang-tp-not-divisible-by-attn-dp", "assert cfg.tp_size % cfg.attn_dp_size == 0 "
+                          "(tp_size=8, attn_dp_size=3)", (plan.settings["tp"], plan.settings["attn_dp"]))
+    [found] = _run(plan, rejections=(rejection,))
+    assert found.range == plan.settings["attn_dp"].range
+    assert found.message.endswith("use an attn-dp-size that divides TP 8: 1, 2, 4, 8")
+    assert [item.message for item in found.related] == ["tp 8"]

@@ -147,3 +147,29 @@ def test_vllm_local_dp_share_smaller_than_the_pod_is_idle() -> None:
     [found] = _run(_deployment(plan, 4, [2]), _supply(8, "node", "nvidia.com/gpu limit"))
     assert found.severity is Severity.WARNING
     assert "provides 8 GPUs per node but the mapping uses 4" in found.message
+
+
+def test_gpus_that_do_not_split_over_the_nodes_point_at_nnodes() -> None:
+    plan = _plan("vllm", tp=8, pp=2, nnodes=3)
+    message = ("--nnodes 3 must evenly divide the total world size (16). Adjust --nnodes, --data-parallel-size, "
+               "--pipeline-parallel-size, --tensor-parallel-size, or --prefill-context-parallel-size.")
+    rejection = Rejection("vllm-world-not-divisible-by-nnodes", message,
+                          (plan.settings["nnodes"], plan.settings["tp"], plan.settings["pp"]))
+    deployment = _deployment(plan, 1, [8, 8])
+    deployment.rejections.append(rejection)
+    [found] = _run(deployment)
+    assert found.range == plan.settings["nnodes"].range
+    assert found.message.startswith("the mapping's 16 GPUs do not split evenly over 3 nodes: \"--nnodes 3 must")
+    assert found.message.endswith("; node counts that divide 16: 1, 2, 4")
+    assert [item.message for item in found.related] == ["tp 8", "pp 2"]
+
+
+def test_sglang_counts_one_replica_over_the_nodes() -> None:
+    plan = _plan("sglang", tp=8, nnodes=3)
+    rejection = Rejection("sglang-tp-pp-not-divisible-by-nnodes", "tp_size must be divisible by number of nodes",
+                          (plan.settings["tp"], plan.settings["nnodes"]))
+    deployment = _deployment(plan, 1, [8])
+    deployment.rejections.append(rejection)
+    [found] = _run(deployment)
+    assert found.range == plan.settings["nnodes"].range
+    assert "8 GPUs do not split evenly over 3 nodes" in found.message

@@ -5,8 +5,9 @@ What: rejects a replica whose pipeline stages do not hold the whole model (repli
 the model); DP presented as a latency measure (objective ``latency`` with replicas > 1 while a larger
 TP on the same GPUs is valid); and engine DP semantics that cannot work: SGLang ``--dp-size`` replicas
 across nodes, ``--dp-size`` together with ``--attn-dp-size``, the deprecated ``--enable-dp-attention``
-without a DP degree (a no-op, warning); vLLM replica groups (``data_parallel_size /
-data_parallel_size_local``) that do not tile ``--nnodes``, and a local DP size above the DP size.
+without a DP degree (a no-op, warning), an attention DP size that does not divide TP; vLLM replica
+groups (``data_parallel_size / data_parallel_size_local``) that do not tile ``--nnodes``, and a local
+DP size above the DP size.
 
 Why: DP operates outside the model, parallelizes requests, does not split parameters and does not
 reduce single-request latency (seed 2.1); treating DP as a latency optimization is an invalid plan
@@ -62,9 +63,13 @@ DP_REJECTIONS = {
                            "sglang_router instead",
     "sglang-dp-with-attn-dp": "keep --attn-dp-size (attention DP inside the TP group) and set --dp-size 1; run "
                               "more replicas as separate servers",
+    "sglang-tp-not-divisible-by-attn-dp": "attention DP splits the TP group into equal attention groups: use an "
+                                          "attn-dp-size that divides TP {tp}: {tp_divisors}",
     "vllm-dp-local-exceeds-dp": "data-parallel-size-local counts the replicas on this node, so it is at most "
                                 "data-parallel-size",
 }
+# Where the value to change is not the first one the engine names.
+DP_REJECTION_AT = {"sglang-tp-not-divisible-by-attn-dp": ("attn_dp", "dp")}
 # Engine messages that state no numbers get them in front.
 DP_REJECTION_VALUES = {"sglang-multinode-dp": "--dp-size {dp} across --nnodes {nnodes}: "}
 NODE_GROUPS = "vllm-nnodes-not-divisible-by-dp-groups"
@@ -155,13 +160,17 @@ def _dp_attention_noop(facts: DeploymentFacts) -> Iterator[Finding]:
 
 def _rejection(facts: DeploymentFacts, rejection: Rejection) -> Iterator[Finding]:
     plan = facts.plan
-    values = {name: plan.get(name, 1) for name in ("dp", "tp", "nnodes")}
+    values: dict[str, Any] = {name: plan.get(name, 1) for name in ("dp", "tp", "nnodes")}
+    tp = values["tp"] if isinstance(values["tp"], int) and values["tp"] > 0 else 1
+    values["tp_divisors"] = ", ".join(str(size) for size in range(1, tp + 1) if tp % size == 0)
     remedy = DP_REJECTIONS[rejection.kind].format(**values)
     prefix = DP_REJECTION_VALUES.get(rejection.kind, "").format(**values)
-    at = rejection.sources[0] if rejection.sources else None
+    preferred = [source for name in DP_REJECTION_AT.get(rejection.kind, ()) if (source := plan.source(name))]
+    at = preferred[0] if preferred else rejection.sources[0] if rejection.sources else None
     if at is None:
         return
-    related = [(source, f"{source.spelling or 'value'} {source.value}") for source in rejection.sources[1:]]
+    related = [(source, f"{source.spelling or 'value'} {source.value}") for source in rejection.sources
+               if source is not at]
     yield finding(at, f"{prefix}{rejection.message.rstrip('.')}; {remedy}", related=related)
 
 

@@ -53,6 +53,9 @@ FIXABLE = False
 
 # DeepSpeed-MII ``_allocate_devices`` refusals of a device map (derive.py Rejection kinds).
 DEVICE_MAP_REJECTIONS = frozenset({"mii-device-map-replicas", "mii-device-map-group-size"})
+# vLLM ``EngineArgs.create_engine_config`` and SGLang ``check_server_args``: the GPUs must split evenly over
+# ``--nnodes`` (SGLang counts one replica's TP x PP, vLLM the whole world).
+NODE_SPLIT_REJECTIONS = frozenset({"vllm-world-not-divisible-by-nnodes", "sglang-tp-pp-not-divisible-by-nnodes"})
 # The degrees a mechanical count multiplies, in the order people write them (Deployment.degree_product).
 PRODUCT_DEGREES = (("dp", "DP"), ("tp", "TP"), ("pp", "PP"), ("ep", "EP"), ("cp", "CP"))
 
@@ -216,11 +219,28 @@ def _device_map(facts: DeploymentFacts, rejection: Rejection) -> Iterator[Findin
                            for source in rejection.sources if source is not at])
 
 
+def _node_split(facts: DeploymentFacts, rejection: Rejection) -> Iterator[Finding]:
+    """The engine spreads the mapping's GPUs evenly over ``--nnodes``: the node count must divide them."""
+    plan, deployment = facts.plan, facts.deployment
+    at, nnodes = plan.source("nnodes"), plan.get("nnodes")
+    if at is None or not isinstance(nnodes, int) or deployment.gpus_total <= 0:
+        return
+    gpus = deployment.gpus_total if plan.engine == "vllm" else deployment.gpus_total // max(deployment.replicas, 1)
+    counts = ", ".join(str(count) for count in range(1, gpus + 1) if gpus % count == 0 and count <= 2 * nnodes)
+    yield finding(at,
+                  f"the mapping's {_plural(gpus, 'GPU')} do not split evenly over {_plural(nnodes, 'node')}: "
+                  f"\"{rejection.message.rstrip('.')}\"; node counts that divide {gpus}: {counts}",
+                  related=[(source, f"{source.spelling or 'value'} {source.value}")
+                           for source in rejection.sources if source is not at])
+
+
 def check(ctx: LintContext) -> Iterator[Finding]:
     for facts in ctx.deployments:
         for rejection in facts.deployment.rejections:
             if rejection.kind in DEVICE_MAP_REJECTIONS:
                 yield from _device_map(facts, rejection)
+            elif rejection.kind in NODE_SPLIT_REJECTIONS:
+                yield from _node_split(facts, rejection)
         if facts.deployment.gpus_total <= 0 or not facts.deployment.stages:
             continue
         for supply in facts.plan.supply:
