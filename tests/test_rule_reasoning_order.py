@@ -86,3 +86,14 @@ def test_pp_that_is_needed_for_memory_or_unknown_hardware_is_silent() -> None:
     llama_70b = _model("meta-llama/Llama-3.1-70B-Instruct")
     assert _run_pp(llama_70b, "A100-40GB", tp=4, pp=2, max_model_len=8192) == []
     assert _run_pp(_model("meta-llama/Llama-3.1-8B-Instruct"), None, tp=1, pp=2) == []
+
+
+def test_a_tp_group_larger_than_its_stage_gives_no_one_stage_estimate() -> None:
+    model = _model("meta-llama/Llama-3.1-405B-Instruct")
+    plan = DeclaredPlan("parlint", FILE, Range.of(1, 1, 9, 1))
+    plan.settings["pp"] = Sourced(2, FILE, Range.of(4, 19, 4, 20), "decisions[1].degrees.pp")
+    # TP 16 on stages of 8 GPUs (PL501's finding): weights sharded 16 ways would look as if they fit.
+    stages = [Stage(index, (index * 63, index * 63 + 63), tuple(range(index * 8, index * 8 + 8)), attn_tp=16,
+                    ffn_tp=16) for index in range(2)]
+    facts = DeploymentFacts(Deployment(plan, model, 1, stages), gpu=find_gpu("A100-80GB"))
+    assert list(rule.check(LintContext(FILE, deployments=[facts]))) == []

@@ -125,6 +125,9 @@ def _unneeded_pipeline(facts: DeploymentFacts) -> Iterator[Finding]:
         return
     stage = max(deployment.stages, key=lambda item: item.size)
     ep, expert_tp = (stage.moe.ep, stage.moe.expert_tp) if stage.moe else (1, 1)
+    if stage.attn_tp * stage.attn_dp > stage.size or ep * expert_tp > stage.size:
+        # A group larger than its stage (PL501) shards over GPUs the stage does not have: no estimate.
+        return
     whole = stage_bytes(model, (0, model.num_layers), stage.attn_tp, ep, expert_tp, True, True,
                     kv_cache_bytes(plan, model), tokens)
     if budget.shortfall(whole) > 0:
