@@ -48,13 +48,24 @@ _MEASURE = textwrap.dedent("""
     import json, resource, sys, time
     from parlint.linter.config import Settings
     from parlint.linter.runner import RunOptions, lint_path
+    def peak_mb():
+        # ru_maxrss survives exec on Linux, so a child forked from a large pytest would report the
+        # parent's size; VmHWM belongs to this process image alone.
+        try:
+            with open("/proc/self/status") as status:
+                for line in status:
+                    if line.startswith("VmHWM:"):
+                        return int(line.split()[1]) / 1024
+        except OSError:
+            pass
+        return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     path = sys.argv[1]
     started = time.perf_counter()
     result = lint_path(path, Settings(root="."), RunOptions())
     elapsed = time.perf_counter() - started
     print(json.dumps({
         "seconds": elapsed,
-        "rss_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024,
+        "rss_mb": peak_mb(),
         "internal_error": result.internal_error,
         "codes": [d.code for d in result.diagnostics],
         "messages": [d.message for d in result.diagnostics],
