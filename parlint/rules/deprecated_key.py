@@ -57,6 +57,14 @@ def _sglang_dp_attention(facts: DeploymentFacts, note: KeyNote) -> tuple[Fix | N
             Suggestion(summary, {"attn_dp": size, "dp": 1}))
 
 
+def _value_at(facts: DeploymentFacts, note: KeyNote) -> str | None:
+    """The value the deprecated key sets (e.g. 4 for ``mp_size: 4``), so the message can show it moved."""
+    for source in facts.plan.settings.values():
+        if source.spelling == note.spelling and source.range.start.line == note.range.start.line:
+            return str(source.value).lower() if isinstance(source.value, bool) else str(source.value)
+    return None
+
+
 def check(ctx: LintContext) -> Iterator[Finding]:
     seen: set[tuple[str, object, str]] = set()
     for facts in ctx.deployments:
@@ -67,7 +75,9 @@ def check(ctx: LintContext) -> Iterator[Finding]:
             seen.add((note.file, note.range, note.spelling))
             message = note.reason or f"`{note.spelling}` is deprecated"
             if note.replacement and note.replacement not in message:
-                message += f"; write `{note.replacement}` instead"
+                value = _value_at(facts, note)
+                written = f"{note.replacement}: {value}" if value is not None else note.replacement
+                message += f"; write `{written}` instead"
             fix, suggestion = (_sglang_dp_attention(facts, note) if note.spelling == "enable-dp-attention"
                                else (None, None))
             yield finding((note.file, note.range), message, fix=fix, suggestion=suggestion)
