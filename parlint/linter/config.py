@@ -210,11 +210,16 @@ class SettingsFinder:
         self._overrides = overrides
         self._explicit = overrides.apply(load_settings(explicit) or Settings(root=os.getcwd())) if explicit else None
         self._by_directory: dict[Path, Settings] = {}
+        self._by_name: dict[str, Settings] = {}  # the directory as given: most files share a few
 
     def for_path(self, path: str) -> Settings:
         if self._explicit is not None:
             return self._explicit
-        return self._for_directory(Path(os.path.abspath(path)).parent)
+        directory = os.path.dirname(path)
+        found = self._by_name.get(directory)
+        if found is None:
+            found = self._by_name[directory] = self._for_directory(Path(os.path.abspath(directory or ".")))
+        return found
 
     def _for_directory(self, directory: Path) -> Settings:
         cached = self._by_directory.get(directory)

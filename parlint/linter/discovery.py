@@ -22,29 +22,28 @@ SKIPPED_DIRECTORIES = frozenset(
 )
 
 
-def is_lintable(path: Path) -> bool:
+def is_lintable(path: str) -> bool:
     """YAML/JSON configs, and the files launch commands live in (:func:`parlint.linter.launch.file_kind`):
     shell scripts (also suffix-less files with a shell shebang), Markdown, Dockerfiles, Python."""
     from parlint.linter.launch import file_kind
 
-    if path.suffix.lower() in LINTABLE_SUFFIXES or file_kind(path.name):
+    name = os.path.basename(path)
+    suffix = os.path.splitext(name)[1]
+    if suffix.lower() in LINTABLE_SUFFIXES or file_kind(name):
         return True
-    if path.suffix or not path.is_file():
+    if suffix or not os.path.isfile(path):
         return False
     try:
         with open(path, "rb") as handle:
             head = handle.read(128).decode("utf-8", "replace")
     except OSError:
         return False
-    return file_kind(path.name, head) == "shell"
+    return file_kind(name, head) == "shell"
 
 
-def _skipped(parts: Iterable[str]) -> bool:
-    return any(part in SKIPPED_DIRECTORIES for part in parts)
-
-
-def _git_files(directory: Path) -> list[Path] | None:
-    """Files git would show under ``directory`` (tracked + untracked, minus ignored); None outside git."""
+def _git_files(directory: str) -> list[str] | None:
+    """Paths (relative to ``directory``, ``/``-separated) git would show there: tracked and untracked,
+    minus ignored. None outside a git work tree."""
     try:
         result = subprocess.run(
             ["git", "ls-files", "--cached", "--others", "--exclude-standard", "-z", "--", "."],
@@ -57,40 +56,44 @@ def _git_files(directory: Path) -> list[Path] | None:
         return None
     if result.returncode != 0:
         return None
-    names = result.stdout.decode("utf-8", "surrogateescape").split("\0")
-    return [directory / name for name in names if name]
+    return sorted(name for name in result.stdout.decode("utf-8", "surrogateescape").split("\0") if name)
 
 
-def _walk(directory: Path) -> Iterator[Path]:
+def _walk(directory: str) -> list[str]:
+    """Relative ``/``-separated paths under ``directory``, skipping vendored directories and virtualenvs."""
+    found: list[str] = []
     for root, dirs, files in os.walk(directory, followlinks=False):
         dirs[:] = sorted(
-            name for name in dirs if name not in SKIPPED_DIRECTORIES and not (Path(root, name) / "pyvenv.cfg").exists()
+            name for name in dirs
+            if name not in SKIPPED_DIRECTORIES and not os.path.exists(os.path.join(root, name, "pyvenv.cfg"))
         )
-        for name in sorted(files):
-            yield Path(root, name)
+        prefix = os.path.relpath(root, directory).replace(os.sep, "/")
+        prefix = "" if prefix == "." else prefix + "/"
+        found.extend(prefix + name for name in sorted(files))
+    return found
 
 
 def discover(paths: Iterable[str]) -> Iterator[Path]:
     """Lintable files under ``paths``, each once, in a stable order. Missing paths raise FileNotFoundError."""
-    seen: set[Path] = set()
+    seen: set[str] = set()
     for raw in paths:
-        path = Path(raw)
-        if path.is_dir():
-            listed = _git_files(path)
-            candidates = sorted(listed) if listed is not None else list(_walk(path))
-            virtualenvs = {candidate.parent for candidate in candidates if candidate.name == "pyvenv.cfg"}
-            for candidate in candidates:
-                relative = candidate.relative_to(path).parts[:-1]
-                if not is_lintable(candidate) or _skipped(relative) or candidate in seen:
+        if os.path.isdir(raw):
+            listed = _git_files(raw)
+            names = listed if listed is not None else _walk(raw)
+            virtualenvs = tuple(name[: -len("pyvenv.cfg")] for name in names if name.rsplit("/", 1)[-1] == "pyvenv.cfg")
+            for name in names:
+                if any(part in SKIPPED_DIRECTORIES for part in name.split("/")[:-1]):
                     continue
-                if virtualenvs and any(parent in virtualenvs for parent in candidate.parents):
+                if virtualenvs and name.startswith(virtualenvs):
                     continue
-                if candidate.is_file():
-                    seen.add(candidate)
-                    yield candidate
-        elif path.exists():
-            if path not in seen:
-                seen.add(path)
-                yield path
+                full = os.path.join(raw, name)
+                if full in seen or not is_lintable(full) or not os.path.isfile(full):
+                    continue
+                seen.add(full)
+                yield Path(full)
+        elif os.path.exists(raw):
+            if raw not in seen:
+                seen.add(raw)
+                yield Path(raw)
         else:
             raise FileNotFoundError(raw)
