@@ -58,7 +58,12 @@ def attention_problems(model: ModelStructure, engine: str, attn_tp: int) -> list
     return problems
 
 
-def _block_problems(model: ModelStructure, width: int, tp: int, what: str) -> list[ShardProblem]:
+def _block_problems(
+    model: ModelStructure, width: int, tp: int, what: str, *, groups: bool = True
+) -> list[ShardProblem]:
+    """Block quantization (``weight_block_size``) must tile every shard; group quantization only where the
+    engine documents the check (vLLM ``verify_group_size_divides_partition`` on linear layers), not for
+    experts, whose MoE kernels pad their shards (e.g. mxfp4)."""
     quantization = model.quantization
     if quantization is None or tp == 1:
         return []
@@ -73,7 +78,7 @@ def _block_problems(model: ModelStructure, width: int, tp: int, what: str) -> li
                     f"{what} {width} / TP {tp} = {shard} per GPU is not a whole number of "
                     f"{quantization.method} {block}-wide weight blocks"))
                 break
-    elif quantization.group_size and shard % quantization.group_size:
+    elif groups and quantization.group_size and shard % quantization.group_size:
         problems.append(ShardProblem(
             "group",
             f"{what} {width} / TP {tp} = {shard} per GPU is not a whole number of "
@@ -130,7 +135,7 @@ def expert_shard_problems(model: ModelStructure, expert_tp: int) -> list[ShardPr
     if width % expert_tp:
         return [ShardProblem(
             "ffn", f"expert FFN width {width} is not divisible by expert tensor parallel size {expert_tp}")]
-    return _block_problems(model, width, expert_tp, "expert FFN width")
+    return _block_problems(model, width, expert_tp, "expert FFN width", groups=False)
 
 
 def experts_per_rank(experts: int, ep: int) -> tuple[int, int]:
