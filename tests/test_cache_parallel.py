@@ -38,6 +38,11 @@ class _Counter:
         monkeypatch.setattr(parallel, "lint_path", counted)
 
 
+@pytest.fixture(autouse=True)
+def _cache_even_single_files(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(parallel, "CACHE_THRESHOLD", 1)
+
+
 def _run(tmp_path: Path, target: Path, settings: Settings | None = None,
          options: RunOptions | None = None) -> FileResult:
     return lint_many([(str(target), settings or Settings())], options or RunOptions(), cache_root=tmp_path)[0]
@@ -133,6 +138,14 @@ def test_a_corrupt_index_is_a_miss(tmp_path: Path) -> None:
     for index in (tmp_path / ".parlint_cache" / cache_module.FORMAT).glob("*.json"):
         index.write_text("{not json")
     assert _summary(_run(tmp_path, target)) == _summary(first)
+
+
+def test_a_handful_of_files_skips_the_cache(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(parallel, "CACHE_THRESHOLD", 16)
+    target = tmp_path / "serve.yaml"
+    shutil.copy(BAD_TP, target)
+    _run(tmp_path, target)
+    assert not (tmp_path / ".parlint_cache").exists()
 
 
 def test_parallel_equals_serial_uncached() -> None:

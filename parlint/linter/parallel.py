@@ -15,6 +15,9 @@ from parlint.linter.runner import FileResult, RunOptions, lint_path
 PARALLEL_THRESHOLD = 64
 """Below this many files a process pool costs more than it saves."""
 
+CACHE_THRESHOLD = 16
+"""Below this many files, reading the cache index costs more than linting them (the pre-commit case)."""
+
 
 def _lint_one(job: tuple[str, Settings, RunOptions]) -> FileResult:
     return lint_path(*job)
@@ -42,7 +45,7 @@ def lint_many(
     workers: int | None = None,
 ) -> list[FileResult]:
     cache = None
-    if cache_root is not None:
+    if cache_root is not None and len(jobs) >= CACHE_THRESHOLD:
         from parlint.linter.cache import ResultCache
 
         cache = ResultCache(cache_root)
