@@ -132,8 +132,13 @@ def _lint(path: Path) -> list[Diagnostic]:
     return lint_text(str(path), path.read_text("utf-8"), Settings(), RunOptions()).diagnostics
 
 
+LAUNCH_SUFFIXES = (".sh", ".md", ".py")
+
+
 def _bad_fixtures() -> list[Path]:
-    return sorted(path for path in FIXTURES.rglob("*") if path.is_file() and path.suffix in (".yaml", ".json", ".sh"))
+    """Every bad fixture: engine configs and launch files (scripts, run-books, Dockerfiles, manifests, Python)."""
+    return sorted(path for path in FIXTURES.rglob("*") if path.is_file()
+                  and (path.suffix in (".yaml", ".json", *LAUNCH_SUFFIXES) or path.name.startswith("Dockerfile")))
 
 
 @pytest.mark.parametrize("fixture", _bad_fixtures(), ids=lambda path: f"{path.parent.name}/{path.name}")

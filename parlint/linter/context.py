@@ -44,6 +44,7 @@ class LintContext:
     internal_errors: list[str] = field(default_factory=list)
     unused_suppressions: list[tuple[Suppression, str]] = field(default_factory=list)
     launch: Launch = field(default_factory=Launch)  # broken continuations and pod facts of launch files
+    text: str = ""  # the linted text, for fixes that edit around a position (e.g. a broken continuation)
 
 
 def finding(

@@ -18,6 +18,7 @@ from __future__ import annotations
 import difflib
 import itertools
 import os
+import re
 import tempfile
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
@@ -77,6 +78,91 @@ def fix(applicability: Applicability, description: str, *edits: Edit) -> Fix:
 EDITABLE_DIALECTS = frozenset({"vllm-config-yaml", "sglang-config-yaml", "trtllm-config-yaml"})
 """Flat YAML configs: one ``key: value`` per line, so values can be replaced and sibling keys inserted."""
 
+COMMAND_DIALECTS = frozenset({"shell", "slurm", "markdown", "dockerfile", "kubernetes", "compose", "skypilot"})
+"""Launch files whose values are words of a command: flags can be added after a value
+(:func:`insert_flags_after`)."""
+LAUNCH_DIALECTS = COMMAND_DIALECTS | {"helm-production-stack", "python-call"}
+"""Launch files (:mod:`parlint.linter.launch`): values are replaced token by token (:func:`replace_token`),
+only with the file's text at hand (``DeclaredPlan.source_text``)."""
+
+_QUOTES = "'\""
+_FLOW_ITEM_BEFORE = re.compile(r"[\[,]\s*$")
+_FLOW_ITEM_AFTER = re.compile(r"^\s*[\],]")
+_BLOCK_ITEM = re.compile(r"^(?P<indent>\s*)-\s+$")
+_REST_OF_LINE = re.compile(r"\s*(?:#.*)?")
+_INLINE_ITEM = re.compile(r"(?:^\s*-\s+|[\[,]\s*)['\"]?[^\s'\",\[\]]*$")
+_PLAIN_TOKEN = re.compile(r"^[^\s'\"\\$`]+$")
+
+
+def _line(text: str, number: int) -> str | None:
+    lines = text.split("\n")
+    return lines[number - 1].rstrip("\r") if 1 <= number <= len(lines) else None
+
+
+def written_token(text: str, at: Any) -> tuple[Range, str] | None:
+    """The token ``at`` (a :class:`parlint.linter.plan.Sourced` or :class:`Range`) was written as, with the
+    quotes around it (a YAML value range excludes a list item's quotes, a shell word's includes them), and
+    the quote character ("" for a plain token). None when it spans lines or is not one plain word."""
+    where = at if isinstance(at, Range) else at.range
+    line = _line(text, where.start.line) if where.start.line == where.end.line else None
+    if line is None or where.end.column > len(line) + 1 or where.start.column >= where.end.column:
+        return None
+    start, end = where.start.column - 1, where.end.column - 1
+    if start > 0 and end < len(line) and line[start - 1] == line[end] and line[end] in _QUOTES:
+        start, end = start - 1, end + 1
+    token = line[start:end]
+    quote = token[0] if len(token) >= 2 and token[0] == token[-1] and token[0] in _QUOTES else ""
+    inner = token[1:-1] if quote else token
+    if not _PLAIN_TOKEN.match(inner):
+        return None
+    return Range(Position(where.start.line, start + 1), Position(where.start.line, end + 1)), quote
+
+
+def replace_token(text: str, at: Any, new_text: str, expected: str | None = None) -> Edit | None:
+    """Replace exactly the token written at ``at``, wherever it came from (a YAML scalar, a quoted
+    ``args`` item, a shell word in a script or a block scalar), keeping its quotes: ``"6"`` becomes
+    ``"8"``, ``6`` becomes ``8``. None when the token is not one plain word (an expansion, an escape) or,
+    with ``expected``, when it does not read ``expected`` (the value came from a variable)."""
+    found = written_token(text, at)
+    if found is None:
+        return None
+    where, quote = found
+    inside = len(quote)
+    line = _line(text, where.start.line) or ""
+    if expected is not None and line[where.start.column - 1 + inside:where.end.column - 1 - inside] != expected:
+        return None
+    return Edit(Range(Position(where.start.line, where.start.column + inside),
+                      Position(where.end.line, where.end.column - inside)), new_text)
+
+
+def _item(word: str, quote: str) -> str:
+    """A list item in the list's quotes; a number is quoted in a plain list too, so it stays a string."""
+    mark = quote or ('"' if word.isdigit() else "")
+    return f"{mark}{word}{mark}"
+
+
+def insert_flags_after(text: str, at: Any, words: Sequence[str]) -> Edit | None:
+    """Add the command-line ``words`` (e.g. ``["--ep-size", "8"]``) to the command right after the value
+    token at ``at``: on the same line in a shell command; as new items of a YAML or JSON list in that
+    list's style: ``, "--ep-size", "8"`` in a flow list ``[...]`` (or a Dockerfile exec form), new
+    ``- "--ep-size"`` lines with the item's indentation in a block list. List items keep the list's
+    quotes; numbers are quoted even in a plain list (Kubernetes ``args`` must be strings)."""
+    found = written_token(text, at)
+    line = _line(text, at.range.start.line) if found else None
+    if found is None or line is None:
+        return None
+    where, quote = found
+    before, after = line[:where.start.column - 1], line[where.end.column - 1:]
+    block = _BLOCK_ITEM.match(before)
+    if block and _REST_OF_LINE.fullmatch(after):
+        lines = "".join(f"{block.group('indent')}- {_item(word, quote)}\n" for word in words)
+        return Edit(Range(Position(where.start.line + 1, 1), Position(where.start.line + 1, 1)), lines)
+    if _FLOW_ITEM_BEFORE.search(before) and _FLOW_ITEM_AFTER.match(after):
+        return Edit(Range(where.end, where.end), "".join(f", {_item(word, quote)}" for word in words))
+    if _INLINE_ITEM.search(before):
+        return None  # a list item holding the flag and its value (``- "--tp=8"``): one argument, not a script
+    return Edit(Range(where.end, where.end), "".join(f" {word}" for word in words))
+
 
 def _yaml_scalar(value: Any) -> str:
     return ("true" if value else "false") if isinstance(value, bool) else str(value)
@@ -85,33 +171,69 @@ def _yaml_scalar(value: Any) -> str:
 def settings_fix(plan: Any, at: Any, settings: dict[str, Any], applicability: Applicability,
                  description: str) -> Fix | None:
     """Edits that make ``plan`` (a :class:`parlint.linter.plan.DeclaredPlan`) declare ``settings`` (canonical
-    names): a written value is replaced in place, a missing key is inserted after the value ``at`` with the
-    engine's spelling (:func:`parlint.linter.emit.config_key`, the adapters' flag tables) and ``at``'s key
-    indentation. None where the file's dialect is not a flat YAML config or nothing changes."""
-    from parlint.linter.adapters.flags import SGLANG, TRTLLM, VLLM
-    from parlint.linter.emit import config_key
+    names), in the file's own dialect. A written value is replaced in place (:func:`replace_token`, quotes
+    kept). A missing setting is added beside the value ``at``: in a flat YAML config as a sibling key with
+    the engine's spelling (:func:`parlint.linter.emit.config_key`) and ``at``'s key indentation; in a launch
+    command as the engine's long flag right after ``at``'s value token (:func:`insert_flags_after`).
+    None where the dialect cannot be edited, a value sits in another file (a ``--config`` file merged into
+    a command), a token is not plain text, or nothing changes."""
+    from parlint.linter.adapters.flags import ENGINES
 
-    if plan.dialect not in EDITABLE_DIALECTS or at is None:
+    text = str(getattr(plan, "source_text", "") or "")
+    launch = plan.dialect in LAUNCH_DIALECTS
+    if at is None or not (plan.dialect in EDITABLE_DIALECTS or (launch and text)) or plan.engine not in ENGINES:
         return None
-    table = {"vllm": VLLM, "sglang": SGLANG, "trtllm": TRTLLM}[plan.engine]
+    table = ENGINES[plan.engine]
     underscores = "_" in str(at.spelling) and "-" not in str(at.spelling)
     edits: list[Edit] = []
-    inserted: list[Edit] = []
+    added: list[tuple[str, Any]] = []
     for name, value in settings.items():
         written = plan.source(name)
-        if written is not None:
-            if written.value != value:
-                edits.append(replace_value(written, _yaml_scalar(value)))
-            continue
+        if written is None:
+            added.append((name, value))
+        elif written.value != value:
+            if written.file != plan.file or (launch and isinstance(value, bool)):
+                return None  # a switch on a command line is a flag, not a value to rewrite
+            edit = replace_token(text, written, _yaml_scalar(value), _yaml_scalar(written.value)) if text \
+                else replace_value(written, _yaml_scalar(value))
+            if edit is None:
+                return None
+            edits.append(edit)
+    if added:  # one insertion point: one edit, so the edits never overlap
+        if launch and plan.dialect not in COMMAND_DIALECTS:
+            return None  # Helm values and Python calls have no command line to add a flag to
+        insertion = _launch_insertion(table, text, at, added) if launch else \
+            _config_insertion(table, at, added, underscores)
+        if insertion is None or at.file != plan.file:
+            return None
+        edits.append(insertion)
+    return Fix(applicability, description, tuple(edits)) if edits else None
+
+
+def _config_insertion(table: Any, at: Any, added: list[tuple[str, Any]], underscores: bool) -> Edit | None:
+    from parlint.linter.emit import config_key
+
+    lines = []
+    for name, value in added:
         try:
             key = config_key(table, name)
         except KeyError:
             return None
-        inserted.append(insert_sibling_after(at, key.replace("-", "_") if underscores else key,
-                                             _yaml_scalar(value)))
-    if inserted:  # one insertion point: one edit, so the edits never overlap
-        edits.append(Edit(inserted[0].range, "".join(edit.new_text for edit in inserted)))
-    return Fix(applicability, description, tuple(edits)) if edits else None
+        lines.append(insert_sibling_after(at, key.replace("-", "_") if underscores else key, _yaml_scalar(value)))
+    return Edit(lines[0].range, "".join(edit.new_text for edit in lines))
+
+
+def _launch_insertion(table: Any, text: str, at: Any, added: list[tuple[str, Any]]) -> Edit | None:
+    """The engine's long flags for ``added``: a switch when true (``--enable-expert-parallel``), else the flag
+    and its value (``--ep-size 8``)."""
+    words: list[str] = []
+    for name, value in added:
+        flag = next((flag for flag in table.flags if flag.setting == name and not flag.deprecated
+                     and not flag.removed), None)
+        if flag is None or value is False:
+            return None
+        words += [flag.long] if value is True else [flag.long, _yaml_scalar(value)]
+    return insert_flags_after(text, at, words)
 
 
 # --------------------------------------------------------------------------------------------------

@@ -127,6 +127,7 @@ class DeclaredPlan:
     decisions: list[Decision] = field(default_factory=list)
     stages: list[DeclaredStage] = field(default_factory=list)
     dialect: str = ""  # e.g. "vllm-config-yaml", "sglang-cli"; used by fixes to write in the file's own dialect
+    source_text: str = ""  # the linted text of ``file`` (set by the runner): fixes keep its quotes and list style
 
     def get(self, name: str, default: Any = None) -> Any:
         sourced = self.settings.get(name)

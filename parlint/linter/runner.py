@@ -134,8 +134,10 @@ def _build_context(
     else:
         ctx = LintContext(path, launch=extract_text(path, text, kind))
         plans = []
+    ctx.text = text
     config_dir = os.path.dirname(os.path.abspath(path))
     for plan in [*plans, *ctx.launch.plans]:
+        plan.source_text = text
         structure, source, message = None, "", ""
         if plan.model is not None:
             resolution = resolve_model(

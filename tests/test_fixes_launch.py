@@ -1,0 +1,180 @@
+"""Fixes in launch files: shell scripts, Markdown run-books, Dockerfiles, Kubernetes manifests, compose files,
+production-stack Helm values and SkyPilot tasks. Each test writes a file, runs ``--unsafe-fixes`` (or
+``--fix``) and compares the whole result: only the intended tokens change, quotes, indentation, list style
+and comments stay."""
+
+from __future__ import annotations
+
+import io
+from contextlib import redirect_stderr, redirect_stdout
+from pathlib import Path
+
+import pytest
+
+from parlint.linter.cli import main
+from parlint.linter.config import Settings
+from parlint.linter.diagnostics import Range
+from parlint.linter.fixes import apply_edits, insert_flags_after, replace_token
+from parlint.linter.plan import Sourced
+from parlint.linter.runner import RunOptions, lint_text
+
+
+def _fixed(tmp_path: Path, name: str, text: str, *, unsafe: bool = True) -> str:
+    target = tmp_path / name
+    target.write_text(text, "utf-8")
+    with redirect_stdout(io.StringIO()), redirect_stderr(io.StringIO()):
+        main(["check", "--unsafe-fixes" if unsafe else "--fix", "--no-cache", str(target)])
+    return target.read_text("utf-8")
+
+
+def _codes(tmp_path: Path, name: str) -> list[str]:
+    path = tmp_path / name
+    return [item.code for item in lint_text(str(path), path.read_text("utf-8"), Settings(), RunOptions()).diagnostics]
+
+
+def _at(line: int, column: int, end_column: int) -> Sourced[int]:
+    return Sourced(8, "f", Range.of(line, column, line, end_column), "--tp")
+
+
+# --------------------------------------------------------------------------------------------------
+# The shared helpers
+
+
+@pytest.mark.parametrize(("text", "column", "end", "expected"), [
+    ("vllm serve m --tp 6 --x\n", 19, 20, "vllm serve m --tp 8 --x\n"),
+    ("vllm serve m --tp \"6\" --x\n", 19, 22, "vllm serve m --tp \"8\" --x\n"),  # a shell word keeps its quotes
+    ("vllm serve m --tp='6'\n", 19, 22, "vllm serve m --tp='8'\n"),
+    ("args: [\"--tp\", \"6\"]\n", 17, 18, "args: [\"--tp\", \"8\"]\n"),  # a YAML item's range has no quotes
+    ("tp: '6'  # six\n", 5, 8, "tp: '8'  # six\n"),
+])
+def test_replace_token_keeps_the_quotes(text: str, column: int, end: int, expected: str) -> None:
+    edit = replace_token(text, _at(1, column, end), "8")
+    assert edit is not None and apply_edits(text, [edit]) == expected
+
+
+@pytest.mark.parametrize("text", ["vllm serve m --tp $TP\n", "vllm serve m --tp \"${TP:-6}\"\n"])
+def test_replace_token_leaves_expansions_alone(text: str) -> None:
+    assert replace_token(text, _at(1, 19, len(text)), "8") is None
+
+
+def test_insert_flags_after_follows_the_list_style() -> None:
+    flow = 'args: ["--tp", "8", "--port", "8000"]\n'
+    edit = insert_flags_after(flow, _at(1, 17, 18), ["--ep-size", "8"])
+    assert edit is not None and apply_edits(flow, [edit]) == \
+        'args: ["--tp", "8", "--ep-size", "8", "--port", "8000"]\n'
+    plain = "command: [--tp, 8]\n"
+    edit = insert_flags_after(plain, _at(1, 17, 18), ["--ep-size", "8"])
+    assert edit is not None and apply_edits(plain, [edit]) == 'command: [--tp, 8, --ep-size, "8"]\n'
+    block = "  args:\n    - '--tp'\n    - '8'\n    - '--port'\n"
+    edit = insert_flags_after(block, _at(3, 8, 9), ["--enable-expert-parallel"])
+    assert edit is not None and apply_edits(block, [edit]) == \
+        "  args:\n    - '--tp'\n    - '8'\n    - '--enable-expert-parallel'\n    - '--port'\n"
+    inline_item = '    - "--tp=8"\n'
+    assert insert_flags_after(inline_item, _at(1, 12, 13), ["--enable-expert-parallel"]) is None
+
+
+# --------------------------------------------------------------------------------------------------
+# PL202: the TP value, in every dialect
+
+
+def test_pl202_in_a_shell_script_keeps_quotes_and_continuations(tmp_path: Path) -> None:
+    text = ("#!/usr/bin/env bash\n# Llama 3.1 70B on one node\nvllm serve meta-llama/Llama-3.1-70B-Instruct \\\n"
+            "  --tensor-parallel-size \"6\" \\\n  --max-model-len 8192\n")
+    assert _fixed(tmp_path, "serve.sh", text) == text.replace('"6"', '"8"')
+    assert "PL202" not in _codes(tmp_path, "serve.sh")
+
+
+def test_pl202_in_a_python_call(tmp_path: Path) -> None:
+    text = ("from vllm import LLM\n\nllm = LLM(model=\"meta-llama/Llama-3.1-70B-Instruct\", "
+            "tensor_parallel_size=6)  # one node\n")
+    assert _fixed(tmp_path, "batch.py", text) == text.replace("=6)", "=8)")
+
+
+def test_pl202_in_production_stack_values(tmp_path: Path) -> None:
+    text = ("servingEngineSpec:\n  modelSpec:\n    - name: llama70b\n      repository: vllm/vllm-openai\n"
+            "      tag: v0.33.0\n      modelURL: meta-llama/Llama-3.1-70B-Instruct\n      replicaCount: 1\n"
+            "      requestCPU: 16\n      requestMemory: 200Gi\n      vllmConfig:\n"
+            "        tensorParallelSize: 6   # six of the node's GPUs\n")
+    assert _fixed(tmp_path, "values.yaml", text) == text.replace("Size: 6 ", "Size: 8 ")
+
+
+def test_pl202_fix_is_unsafe(tmp_path: Path) -> None:
+    text = "vllm serve meta-llama/Llama-3.1-70B-Instruct --tensor-parallel-size 6\n"
+    assert _fixed(tmp_path, "serve.sh", text, unsafe=False) == text
+
+
+# --------------------------------------------------------------------------------------------------
+# PL301: enable expert parallelism right after the TP value
+
+
+def test_pl301_vllm_shell_flag_after_tp_on_the_same_line(tmp_path: Path) -> None:
+    text = ("vllm serve deepseek-ai/DeepSeek-V3 \\\n  --tensor-parallel-size 8 \\\n"
+            "  --max-model-len 8192  # one H200 node\n")
+    assert _fixed(tmp_path, "serve.sh", text) == text.replace("size 8 ", "size 8 --enable-expert-parallel ")
+    assert "PL301" not in _codes(tmp_path, "serve.sh")
+
+
+def test_pl301_sglang_ep_size_in_a_markdown_runbook(tmp_path: Path) -> None:
+    text = ("# DeepSeek-V3 on SGLang\n\n```bash\npython3 -m sglang.launch_server --model-path deepseek-ai/DeepSeek-V3 "
+            "--tp 8 --trust-remote-code\n```\n")
+    assert _fixed(tmp_path, "README.md", text) == text.replace("--tp 8 ", "--tp 8 --ep-size 8 ")
+
+
+def test_pl301_kubernetes_block_args_list(tmp_path: Path) -> None:
+    text = """apiVersion: apps/v1
+kind: Deployment
+metadata:
+  name: deepseek-v3
+spec:
+  template:
+    spec:
+      containers:
+        - name: vllm
+          image: vllm/vllm-openai:v0.33.0
+          args:
+            - "--model"
+            - "deepseek-ai/DeepSeek-V3"
+            - "--tensor-parallel-size"
+            - "8"   # the whole node
+            - "--max-model-len"
+            - "8192"
+          resources:
+            limits:
+              nvidia.com/gpu: 8
+"""
+    assert _fixed(tmp_path, "deploy.yaml", text) == text.replace(
+        '- "8"   # the whole node\n', '- "8"   # the whole node\n            - "--enable-expert-parallel"\n')
+
+
+def test_pl301_kubernetes_flow_args_list(tmp_path: Path) -> None:
+    text = """apiVersion: v1
+kind: Pod
+metadata:
+  name: qwen3
+spec:
+  containers:
+    - name: sglang
+      image: lmsysorg/sglang:v0.5.23
+      command: ["python3", "-m", "sglang.launch_server"]
+      args: ['--model-path', 'Qwen/Qwen3-235B-A22B-FP8', '--tp-size', '8']
+      resources:
+        limits:
+          nvidia.com/gpu: 8
+"""
+    assert _fixed(tmp_path, "pod.yaml", text) == text.replace(
+        "'--tp-size', '8']", "'--tp-size', '8', '--ep-size', '8']")
+
+
+def test_pl301_bash_c_block_scalar(tmp_path: Path) -> None:
+    text = """services:
+  vllm:
+    image: vllm/vllm-openai:v0.33.0
+    entrypoint: ["bash", "-c"]
+    command:
+      - |
+        vllm serve deepseek-ai/DeepSeek-V3 \\
+          --tensor-parallel-size 8 \\
+          --port 8000
+"""
+    assert _fixed(tmp_path, "docker-compose.yaml", text) == text.replace(
+        "size 8 \\", "size 8 --enable-expert-parallel \\")
