@@ -178,3 +178,45 @@ def test_pl301_bash_c_block_scalar(tmp_path: Path) -> None:
 """
     assert _fixed(tmp_path, "docker-compose.yaml", text) == text.replace(
         "size 8 \\", "size 8 --enable-expert-parallel \\")
+
+
+# --------------------------------------------------------------------------------------------------
+# PL902: broken line continuations
+
+
+def test_pl902_trailing_spaces_are_deleted_by_a_safe_fix(tmp_path: Path) -> None:
+    text = "vllm serve meta-llama/Llama-3.1-8B-Instruct \\  \t\n  --max-model-len 8192\n"
+    assert _fixed(tmp_path, "serve.sh", text, unsafe=False) == \
+        "vllm serve meta-llama/Llama-3.1-8B-Instruct \\\n  --max-model-len 8192\n"
+    assert "PL902" not in _codes(tmp_path, "serve.sh")
+
+
+def test_pl902_comment_moves_above_the_command_only_with_unsafe_fixes(tmp_path: Path) -> None:
+    text = ("set -e\n  vllm serve deepseek-ai/DeepSeek-V3 \\\n    --tensor-parallel-size 8 \\   # one node\n"
+            "    --enable-expert-parallel\n")
+    assert _fixed(tmp_path, "serve.sh", text, unsafe=False) == text
+    assert _fixed(tmp_path, "serve.sh", text) == (
+        "set -e\n  # one node\n  vllm serve deepseek-ai/DeepSeek-V3 \\\n    --tensor-parallel-size 8 \\\n"
+        "    --enable-expert-parallel\n")
+
+
+def test_pl902_restores_dropped_flags_before_pl301_adds_them(tmp_path: Path) -> None:
+    """The EP switch after the broken line was lost, so PL301 fires too; fixing the continuation restores it
+    and PL301 adds nothing (no duplicated flag)."""
+    text = ("```bash\nvllm serve deepseek-ai/DeepSeek-V3 \\\n  --tensor-parallel-size 8 \\  # node\n"
+            "  --enable-expert-parallel\n```\n")
+    assert _fixed(tmp_path, "run.md", text) == ("```bash\n# node\nvllm serve deepseek-ai/DeepSeek-V3 \\\n"
+                                               "  --tensor-parallel-size 8 \\\n  --enable-expert-parallel\n```\n")
+    assert _codes(tmp_path, "run.md") == []
+
+
+def test_pl902_comment_moves_inside_a_yaml_block_scalar(tmp_path: Path) -> None:
+    text = """name: llama-8b
+resources:
+  accelerators: H100:1
+run: |
+  vllm serve meta-llama/Llama-3.1-8B-Instruct \\  # one GPU
+    --max-model-len 8192
+"""
+    assert _fixed(tmp_path, "task.yaml", text) == text.replace(
+        "run: |\n  vllm", "run: |\n  # one GPU\n  vllm").replace(" \\  # one GPU\n", " \\\n")

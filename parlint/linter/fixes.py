@@ -71,6 +71,56 @@ def insert_sibling_after(at: Any, key: str, value: str) -> Edit:
     return Edit(Range(Position(line, 1), Position(line, 1)), " " * (key_column(at) - 1) + f"{key}: {value}\n")
 
 
+_BLOCK_SCALAR_HEADER = re.compile(r"(?:^\s*-|:)\s*[|>][-+0-9]*\s*(?:#.*)?$")
+
+
+def _indentation(line: str) -> int:
+    return len(line) - len(line.lstrip(" \t"))
+
+
+def _in_block_scalar(lines: Sequence[str], number: int) -> bool:
+    """Line ``number`` (1-based) is inside a YAML block scalar (``|``/``>``): a comment line there is script."""
+    indent = _indentation(lines[number - 1])
+    for previous in range(number - 1, 0, -1):
+        line = lines[previous - 1].rstrip("\r")
+        if line.strip() and _indentation(line) < indent:
+            return bool(_BLOCK_SCALAR_HEADER.search(line))
+    return False
+
+
+def continuation_fix(text: str, backslash: Range, *, yaml_file: bool) -> Fix | None:
+    """Repair the line continuation whose ``\\`` is at ``backslash`` (PL902).
+
+    Only spaces after the ``\\``: they are deleted (safe: an invisible character can only have been meant
+    as the end of the line). A comment after it: the comment moves to a line of its own above the
+    command's first line, with that line's indentation, and the ``\\`` ends its line again. That is
+    unsafe: it is what the author meant, but the shell then passes the flags it dropped before, so the
+    command starts differently. In a YAML file the comment moves only inside a block scalar (``|``), where a
+    comment line is part of the script; None elsewhere."""
+    lines = text.split("\n")
+    number, column = backslash.start.line, backslash.start.column
+    if not 1 <= number <= len(lines):
+        return None
+    line = lines[number - 1].rstrip("\r")
+    if line[column - 1:column] != "\\" or not line[column:]:
+        return None
+    rest = line[column:].lstrip(" \t")
+    delete = Edit(Range(Position(number, column + 1), Position(number, len(line) + 1)), "")
+    if not rest:
+        return Fix(Applicability.SAFE, "delete the whitespace after the `\\`", (delete,))
+    if not rest.startswith("#"):
+        return None
+    first = number
+    while first > 1 and lines[first - 2].rstrip("\r").endswith("\\"):
+        first -= 1
+    if yaml_file and not _in_block_scalar(lines, first):
+        return None
+    head = lines[first - 1]
+    comment = head[:_indentation(head)] + rest.rstrip(" \t") + "\n"
+    return Fix(Applicability.UNSAFE, "move the comment above the command so the `\\` continues the line",
+               (Edit(Range(Position(first, 1), Position(first, 1)), comment), delete))
+
+
 def fix(applicability: Applicability, description: str, *edits: Edit) -> Fix:
     return Fix(applicability, description, tuple(edits))
 
@@ -223,9 +273,23 @@ def _config_insertion(table: Any, at: Any, added: list[tuple[str, Any]], undersc
     return Edit(lines[0].range, "".join(edit.new_text for edit in lines))
 
 
+_BROKEN_CONTINUATION = re.compile(r"\\[ \t]+(?:#.*)?$|\\#.*$")
+
+
+def _ends_broken(text: str, number: int) -> bool:
+    """The command holding line ``number`` ends in a broken continuation (``\\`` then spaces or a comment):
+    the flags after it are lost, and restoring them (PL902's fix) may already add what a rule misses."""
+    lines = text.split("\n")
+    while number <= len(lines) and lines[number - 1].rstrip("\r").endswith("\\"):
+        number += 1
+    return number <= len(lines) and bool(_BROKEN_CONTINUATION.search(lines[number - 1].rstrip("\r")))
+
+
 def _launch_insertion(table: Any, text: str, at: Any, added: list[tuple[str, Any]]) -> Edit | None:
     """The engine's long flags for ``added``: a switch when true (``--enable-expert-parallel``), else the flag
-    and its value (``--ep-size 8``)."""
+    and its value (``--ep-size 8``). None while the command's continuation is broken (fixed first)."""
+    if _ends_broken(text, at.range.end.line):
+        return None
     words: list[str] = []
     for name, value in added:
         flag = next((flag for flag in table.flags if flag.setting == name and not flag.deprecated

@@ -27,6 +27,9 @@ Example (good)::
       --enable-expert-parallel
 
 Fix: move the comment to its own line above the command and delete the spaces after the ``\\``.
+Fix (safe, spaces only): the spaces after the ``\\`` are deleted. Fix (unsafe, a comment): the comment
+moves to its own line above the command (in YAML only inside a ``|`` block scalar); unsafe because the
+flags the shell dropped reach the command again, so it starts differently.
 """
 
 from __future__ import annotations
@@ -35,16 +38,18 @@ from collections.abc import Iterator
 
 from parlint.linter.context import LintContext, finding
 from parlint.linter.diagnostics import Finding
+from parlint.linter.fixes import continuation_fix
 
 CODE = "PL902"
 NAME = "broken-continuation"
 SECTION = "-"
 SEVERITY = "error"
-FIXABLE = False
+FIXABLE = True
 
 
 def check(ctx: LintContext) -> Iterator[Finding]:
     seen = set()
+    yaml_file = ctx.file.lower().endswith((".yaml", ".yml"))
     for broken in ctx.launch.broken:
         if broken.range in seen:
             continue
@@ -60,4 +65,5 @@ def check(ctx: LintContext) -> Iterator[Finding]:
             (ctx.file, broken.range),
             f"line continuation broken by {broken.reason} after `\\`: the shell ends the command at this line, "
             f"{lost}",
+            fix=continuation_fix(ctx.text, broken.range, yaml_file=yaml_file) if ctx.text else None,
         )
