@@ -220,3 +220,84 @@ run: |
 """
     assert _fixed(tmp_path, "task.yaml", text) == text.replace(
         "run: |\n  vllm", "run: |\n  # one GPU\n  vllm").replace(" \\  # one GPU\n", " \\\n")
+
+
+# --------------------------------------------------------------------------------------------------
+# PL101: GPU requests aligned with the structural count
+
+_POD = """apiVersion: v1
+kind: Pod
+metadata:
+  name: llama70b
+spec:
+  containers:
+    - name: vllm
+      image: vllm/vllm-openai:v0.33.0
+      args: ["--model", "meta-llama/Llama-3.1-70B-Instruct", "--tensor-parallel-size", "{tp}"]
+      resources:
+        limits:
+          nvidia.com/gpu: {limit}  # whole node
+        requests:
+          cpu: "8"
+          nvidia.com/gpu: "{request}"
+"""
+
+
+def test_pl101_kubernetes_limit_and_request_move_together(tmp_path: Path) -> None:
+    text = _POD.format(tp=4, limit=1, request=1)
+    assert _fixed(tmp_path, "pod.yaml", text, unsafe=False) == text
+    assert _fixed(tmp_path, "pod.yaml", text) == _POD.format(tp=4, limit=4, request=4)
+    assert "PL101" not in _codes(tmp_path, "pod.yaml")
+
+
+def test_pl101_request_that_differs_from_the_limit_is_left_to_the_user(tmp_path: Path) -> None:
+    text = _POD.format(tp=4, limit=1, request=2)
+    assert _fixed(tmp_path, "pod.yaml", text) == text
+
+
+def test_pl202_then_pl101_in_one_run(tmp_path: Path) -> None:
+    """TP 6 becomes 8 (the next valid size for 64 heads), then the pod's 6 GPUs become 8."""
+    text = _POD.format(tp=6, limit=6, request=6)
+    assert _fixed(tmp_path, "pod.yaml", text) == _POD.format(tp=8, limit=8, request=8)
+
+
+def test_pl101_compose_device_count(tmp_path: Path) -> None:
+    text = """services:
+  vllm:
+    image: vllm/vllm-openai:v0.33.0
+    command: ["--model", "meta-llama/Llama-3.1-70B-Instruct", "--tensor-parallel-size", "4"]
+    deploy:
+      resources:
+        reservations:
+          devices:
+            - driver: nvidia
+              count: 2   # reserved GPUs
+              capabilities: [gpu]
+"""
+    assert _fixed(tmp_path, "compose.yaml", text) == text.replace("count: 2 ", "count: 4 ")
+
+
+def test_pl101_production_stack_request_gpu(tmp_path: Path) -> None:
+    text = ("servingEngineSpec:\n  modelSpec:\n    - name: llama70b\n      repository: vllm/vllm-openai\n"
+            "      tag: v0.33.0\n      modelURL: meta-llama/Llama-3.1-70B-Instruct\n      requestGPU: 4\n"
+            "      vllmConfig:\n        tensorParallelSize: 8\n")
+    assert _fixed(tmp_path, "values.yaml", text) == text.replace("requestGPU: 4", "requestGPU: 8")
+
+
+_TASK = """resources:
+  accelerators: {accelerators}
+run: |
+  vllm serve meta-llama/Llama-3.1-70B-Instruct --tensor-parallel-size 4
+"""
+
+
+def test_pl101_skypilot_single_accelerator_count(tmp_path: Path) -> None:
+    text = _TASK.format(accelerators="'H100:8'")
+    assert _fixed(tmp_path, "task.yaml", text) == _TASK.format(accelerators="'H100:4'")
+
+
+def test_pl101_skypilot_alternatives_keep_their_counts(tmp_path: Path) -> None:
+    text = _TASK.format(accelerators="{H100: 8, H200: 8}")
+    assert _fixed(tmp_path, "task.yaml", text) == text
+    text = _TASK.format(accelerators="H100:{4,8}")
+    assert _fixed(tmp_path, "task.yaml", text) == text

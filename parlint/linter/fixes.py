@@ -121,6 +121,86 @@ def continuation_fix(text: str, backslash: Range, *, yaml_file: bool) -> Fix | N
                (Edit(Range(Position(first, 1), Position(first, 1)), comment), delete))
 
 
+GPU_REQUEST_SPELLINGS = frozenset({"nvidia.com/gpu", "amd.com/gpu", "requestGPU", "count", "accelerators"})
+"""GPU counts a fix may align (Sourced spellings the launch readers give them): a Kubernetes container's
+resource limit (its request too), production-stack ``requestGPU``, a compose device ``count`` and a
+SkyPilot ``accelerators: NAME:N``."""
+_ACCELERATORS = re.compile(r"^(?P<name>[A-Za-z0-9_.\-]+)\s*:\s*(?P<count>[0-9]+)$")
+_ACCELERATORS_KEY = re.compile(r"^\s*accelerators\s*:\s*['\"]?$")
+
+
+def gpu_request_fix(text: str, count: Any, needed: int) -> Fix | None:
+    """Edits that make the GPU count written at ``count`` (a :class:`parlint.linter.plan.Sourced`) read
+    ``needed``: a Kubernetes ``nvidia.com/gpu`` limit together with every other count of the same resource
+    in that container's ``resources`` (a request must equal the limit), production-stack ``requestGPU``, a
+    compose ``count``, or the count of a single SkyPilot ``accelerators: H100:8`` (never one of several
+    alternatives). Unsafe: it changes GPU counts. None when a count is not a plain number as parsed."""
+    spelling = str(count.spelling)
+    if spelling not in GPU_REQUEST_SPELLINGS or count.value == needed:
+        return None
+    description = f"request {needed} GPU{'' if needed == 1 else 's'}"
+    if spelling == "accelerators":
+        return _accelerator_fix(text, count, needed, description)
+    first = replace_token(text, count, str(needed), str(count.value))
+    if first is None:
+        return None
+    edits = [first]
+    if "/" in spelling:
+        others = _resource_counts(text, count, spelling)
+        if others is None:
+            return None
+        for other in others:
+            edit = replace_token(text, other, str(needed), str(count.value))
+            if edit is None:
+                return None  # a request that differs from the limit: the user must decide
+            edits.append(edit)
+    return Fix(Applicability.UNSAFE, description, tuple(edits))
+
+
+def _accelerator_fix(text: str, count: Any, needed: int, description: str) -> Fix | None:
+    found = written_token(text, count)
+    line = _line(text, count.range.start.line)
+    if found is None or line is None:
+        return None
+    where, quote = found
+    token = line[where.start.column - 1 + len(quote):where.end.column - 1 - len(quote)]
+    match = _ACCELERATORS.match(token)
+    if match is None or int(match.group("count")) != count.value or \
+            not _ACCELERATORS_KEY.match(line[:where.start.column - 1 + len(quote)]):
+        return None  # alternatives (a list, a mapping, ``{4,8}``) keep their own counts
+    column = where.start.column + len(quote) + match.start("count")
+    return Fix(Applicability.UNSAFE, description,
+               (Edit(Range(Position(where.start.line, column),
+                           Position(where.start.line, column + len(match.group("count")))), str(needed)),))
+
+
+def _resource_counts(text: str, count: Any, resource: str) -> list[Range] | None:
+    """The other values of ``resource`` in the ``resources:`` mapping around the count at ``count``
+    (requests beside limits), found by indentation; None when that mapping cannot be told."""
+    lines = [line.rstrip("\r") for line in text.split("\n")]
+    number = count.range.start.line
+    pattern = re.compile(re.escape(resource) + r"['\"]?\s*:\s*['\"]?(?P<value>[^\s,}'\"#]+)")
+    top = number
+    while top >= 1 and not re.match(r"^\s*resources\s*:", lines[top - 1]):
+        top -= 1
+    if top < 1:
+        return None
+    indent = _indentation(lines[top - 1])
+    bottom = top
+    while bottom < len(lines) and (not lines[bottom].strip() or _indentation(lines[bottom]) > indent):
+        bottom += 1
+    if number > bottom:
+        return None
+    found = []
+    for line_number in range(top, bottom + 1):
+        for match in pattern.finditer(lines[line_number - 1]):
+            where = Range(Position(line_number, match.start("value") + 1),
+                          Position(line_number, match.end("value") + 1))
+            if not (where.start <= count.range.start < where.end or count.range.start <= where.start < count.range.end):
+                found.append(where)
+    return found
+
+
 def fix(applicability: Applicability, description: str, *edits: Edit) -> Fix:
     return Fix(applicability, description, tuple(edits))
 

@@ -32,7 +32,10 @@ Example (good)::
         nvidia.com/gpu: 4
 
 Fix: request exactly the GPUs the mapping needs (the message gives the count and how it is built), or
-change the degrees so the mapping fits the GPUs you have.
+change the degrees so the mapping fits the GPUs you have. Fix (unsafe, it changes GPU counts): a per-pod
+count is set to what the mapping needs: a Kubernetes ``nvidia.com/gpu`` limit with its request,
+production-stack ``requestGPU``, a compose device ``count``, a single SkyPilot ``accelerators: NAME:N``;
+only when the mapping has no rejection and no key of the file is ignored.
 """
 
 from __future__ import annotations
@@ -41,7 +44,8 @@ from collections.abc import Iterator
 from math import prod
 
 from parlint.linter.context import DeploymentFacts, LintContext, finding
-from parlint.linter.diagnostics import Finding, Severity, Suggestion
+from parlint.linter.diagnostics import Finding, Fix, Severity, Suggestion
+from parlint.linter.fixes import gpu_request_fix
 from parlint.linter.mapping import Deployment, Rejection
 from parlint.linter.plan import DeclaredPlan, GpuSupply
 
@@ -49,7 +53,7 @@ CODE = "PL101"
 NAME = "gpu-count"
 SECTION = "1, 8, 7"
 SEVERITY = "error"
-FIXABLE = False
+FIXABLE = True
 
 # DeepSpeed-MII ``_allocate_devices`` refusals of a device map (derive.py Rejection kinds).
 DEVICE_MAP_REJECTIONS = frozenset({"mii-device-map-replicas", "mii-device-map-group-size"})
@@ -166,6 +170,17 @@ def _single_node_world_check(plan: DeclaredPlan, supply: GpuSupply) -> bool:
             and plan.get("executor_backend") is None and not (isinstance(nnodes, int) and nnodes > 1))
 
 
+def _request_fix(facts: DeploymentFacts, supply: GpuSupply, needed: int, where: str) -> Fix | None:
+    """Align one pod's (node's) GPU count with the mapping; never a count repeated over nodes or pods, a
+    total, a mapping the engine would reject anyway, or one beside keys the engine ignores."""
+    text = facts.plan.source_text
+    if supply.scope != "node" or supply.units != 1 or where != "per node" or not text:
+        return None
+    if facts.deployment.rejections or facts.plan.unknown_keys:  # the mapping meant may differ from the one read
+        return None
+    return gpu_request_fix(text, supply.count, needed)
+
+
 def _check_supply(facts: DeploymentFacts, supply: GpuSupply) -> Iterator[Finding]:
     plan, deployment = facts.plan, facts.deployment
     if not isinstance(supply.count.value, int) or supply.count.value <= 0:
@@ -183,6 +198,7 @@ def _check_supply(facts: DeploymentFacts, supply: GpuSupply) -> Iterator[Finding
                 for name in ("tp", "pp", "dp", "ep", "cp", "dp_local", "nnodes")
                 if (source := plan.source(name)) is not None and source.value != 1]
     suggestion = _suggestion(deployment, per_node)
+    fix = _request_fix(facts, supply, needed, where)
     if declared < needed:
         message = (f"{supply.what} provides {_plural(declared, 'GPU')} {where} but the mapping needs "
                    f"{needed} ({structure})")
@@ -190,17 +206,18 @@ def _check_supply(facts: DeploymentFacts, supply: GpuSupply) -> Iterator[Finding
         if _single_node_world_check(plan, supply) and supply.count.value < world:
             message += (f"; vLLM fails at start-up: \"World size ({world}) is larger than the number of "
                         f"available GPUs ({supply.count.value}) in this node\"")
-        yield finding(supply.count, message, related=related, suggestion=suggestion)
+        yield finding(supply.count, message, related=related, suggestion=suggestion, fix=fix)
         return
     mechanical = _mechanical_note(facts, declared)
     if mechanical:
         # Seed 7: a plan whose count multiplies every degree is rejected, not merely wasteful.
         message = f"{supply.what} declares {_plural(declared, 'GPU')} {where}: {mechanical} ({structure})"
-        yield finding(supply.count, message, related=related, suggestion=suggestion)
+        yield finding(supply.count, message, related=related, suggestion=suggestion, fix=fix)
         return
     message = (f"{supply.what} provides {_plural(declared, 'GPU')} {where} but the mapping uses "
                f"{needed} ({structure}): {declared - needed} would sit idle")
-    yield finding(supply.count, message, related=related, suggestion=suggestion, severity=Severity.WARNING)
+    yield finding(supply.count, message, related=related, suggestion=suggestion, severity=Severity.WARNING,
+                  fix=fix)
 
 
 def _device_map(facts: DeploymentFacts, rejection: Rejection) -> Iterator[Finding]:
