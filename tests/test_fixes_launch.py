@@ -301,3 +301,75 @@ def test_pl101_skypilot_alternatives_keep_their_counts(tmp_path: Path) -> None:
     assert _fixed(tmp_path, "task.yaml", text) == text
     text = _TASK.format(accelerators="H100:{4,8}")
     assert _fixed(tmp_path, "task.yaml", text) == text
+
+
+# --------------------------------------------------------------------------------------------------
+# PL903 / PL901 on command lines
+
+
+def test_pl903_sglang_dp_attention_rewritten_in_a_shell_command(tmp_path: Path) -> None:
+    """SGLang 0.5.23 ``parallel_hook.handle_deprecated_dp_attention`` turns ``--dp N --enable-dp-attention``
+    into ``attn_dp_size=N, dp_size=1``: the fix writes exactly that (safe)."""
+    text = ("python3 -m sglang.launch_server --model-path deepseek-ai/DeepSeek-V3 --tp 8 --dp 8 "
+            "--enable-dp-attention --trust-remote-code\n")
+    assert _fixed(tmp_path, "serve.sh", text, unsafe=False) == (
+        "python3 -m sglang.launch_server --model-path deepseek-ai/DeepSeek-V3 --tp 8 --attn-dp-size 8 "
+        "--trust-remote-code\n")
+    assert "PL903" not in _codes(tmp_path, "serve.sh")
+
+
+def test_pl903_switch_alone_on_a_continued_line_is_removed_with_its_line(tmp_path: Path) -> None:
+    text = ("python3 -m sglang.launch_server \\\n  --model-path deepseek-ai/DeepSeek-V3 \\\n  --tp-size 8 \\\n"
+            "  --dp-size=8 \\\n  --enable-dp-attention \\\n  --port 30000\n")
+    assert _fixed(tmp_path, "serve.sh", text, unsafe=False) == text.replace(
+        "--dp-size=8", "--attn-dp-size=8").replace("  --enable-dp-attention \\\n", "")
+
+
+def test_pl903_kubernetes_block_args(tmp_path: Path) -> None:
+    text = """apiVersion: v1
+kind: Pod
+metadata:
+  name: dsv3
+spec:
+  containers:
+    - name: sglang
+      image: lmsysorg/sglang:v0.5.23
+      command: ["python3", "-m", "sglang.launch_server"]
+      args:
+        - --model-path
+        - deepseek-ai/DeepSeek-V3
+        - --tp-size
+        - "8"
+        - --dp-size
+        - "8"
+        - --enable-dp-attention
+      resources:
+        limits:
+          nvidia.com/gpu: 8
+"""
+    assert _fixed(tmp_path, "pod.yaml", text, unsafe=False) == text.replace(
+        "- --dp-size", "- --attn-dp-size").replace("        - --enable-dp-attention\n", "")
+
+
+def test_pl901_flag_respelled_in_a_flow_args_list(tmp_path: Path) -> None:
+    text = """apiVersion: v1
+kind: Pod
+metadata:
+  name: llama70b
+spec:
+  containers:
+    - name: vllm
+      image: vllm/vllm-openai:v0.33.0
+      args: ["--model", "meta-llama/Llama-3.1-70B-Instruct", "--tensor_parallel_sise=4"]
+      resources:
+        limits:
+          nvidia.com/gpu: 4
+"""
+    assert _fixed(tmp_path, "pod.yaml", text, unsafe=False) == text
+    assert _fixed(tmp_path, "pod.yaml", text) == text.replace("tensor_parallel_sise", "tensor-parallel-size")
+    assert "PL901" not in _codes(tmp_path, "pod.yaml")
+
+
+def test_pl901_same_option_respelled_safely_in_a_script(tmp_path: Path) -> None:
+    text = "python3 -m sglang.launch_server --model-path Qwen/Qwen3-32B --tp_size '2'  # two GPUs\n"
+    assert _fixed(tmp_path, "serve.sh", text, unsafe=False) == text.replace("--tp_size", "--tp-size")

@@ -121,6 +121,82 @@ def continuation_fix(text: str, backslash: Range, *, yaml_file: bool) -> Fix | N
                (Edit(Range(Position(first, 1), Position(first, 1)), comment), delete))
 
 
+_FLAG_BEFORE = (
+    re.compile(r"(?P<flag>--[A-Za-z0-9_.-]+)=$"),  # --dp-size=8
+    re.compile(r"(?P<quote>['\"]?)(?P<flag>--[A-Za-z0-9_.-]+)(?P=quote)\s*,\s*$"),  # ["--dp-size", "8"]
+    re.compile(r"(?:^|\s)(?P<quote>['\"]?)(?P<flag>--[A-Za-z0-9_.-]+)(?P=quote)\s+$"),  # --dp-size 8
+)
+_BLOCK_FLAG_ITEM = re.compile(r"^\s*-\s+(?P<quote>['\"]?)(?P<flag>--[A-Za-z0-9_.-]+)(?P=quote)\s*(?:#.*)?$")
+_ALONE_ON_CONTINUED_LINE = re.compile(r"^\s*$")
+_CONTINUATION_REST = re.compile(r"^\s*\\$")
+
+
+def flag_before(text: str, value: Any) -> tuple[Range, str] | None:
+    """The range and spelling of the flag written just before the value token ``value`` in a command: the
+    same word (``--dp-size=8``), the previous shell word or flow-list item, or the previous block-list item."""
+    found = written_token(text, value)
+    line = _line(text, found[0].start.line) if found else None
+    if found is None or line is None:
+        return None
+    where = found[0]
+    before = line[:where.start.column - 1]
+    number = where.start.line
+    for pattern in _FLAG_BEFORE:
+        match = pattern.search(before)
+        if match:
+            return Range(Position(number, match.start("flag") + 1), Position(number, match.end("flag") + 1)), \
+                match.group("flag")
+    previous = _line(text, number - 1) if _BLOCK_ITEM.match(before) else None
+    match = _BLOCK_FLAG_ITEM.match(previous) if previous is not None else None
+    if match is None:
+        return None
+    return Range(Position(number - 1, match.start("flag") + 1), Position(number - 1, match.end("flag") + 1)), \
+        match.group("flag")
+
+
+def rename_flag(text: str, at: Any, spelling: str, new_flag: str) -> Edit | None:
+    """Respell the flag ``spelling`` written at ``at`` (a word such as ``--tp_size`` or ``"--tp_size=8"``)
+    as ``new_flag``, leaving its quotes and ``=value`` as they are; None when the text there differs."""
+    found = written_token(text, at)
+    line = _line(text, found[0].start.line) if found else None
+    if found is None or line is None:
+        return None
+    where, quote = found
+    start = where.start.column - 1 + len(quote)
+    rest = line[start + len(spelling):where.end.column - 1 - len(quote)]
+    if line[start:start + len(spelling)] != spelling or (rest and not rest.startswith("=")):
+        return None
+    number = where.start.line
+    return Edit(Range(Position(number, start + 1), Position(number, start + 1 + len(spelling))), new_flag)
+
+
+def delete_word(text: str, at: Any) -> Edit | None:
+    """Remove the command-line word at ``at`` (a switch such as ``--enable-dp-attention``) with its
+    separator: a block-list item's line, a flow-list item and its comma, a shell word and the spaces before
+    it, or a line that holds only that word and its ``\\``. None for a word inside a longer token."""
+    found = written_token(text, at)
+    line = _line(text, found[0].start.line) if found else None
+    if found is None or line is None:
+        return None
+    where = found[0]
+    number = where.start.line
+    before, after = line[:where.start.column - 1], line[where.end.column - 1:]
+    whole_line = Range(Position(number, 1), Position(number + 1, 1))
+    if (_BLOCK_ITEM.match(before) and _REST_OF_LINE.fullmatch(after)) or \
+            (_ALONE_ON_CONTINUED_LINE.match(before) and _CONTINUATION_REST.match(after)):
+        return Edit(whole_line, "")
+    comma = re.search(r"\s*,\s*$", before)
+    if comma and _FLOW_ITEM_AFTER.match(after):
+        return Edit(Range(Position(number, comma.start() + 1), where.end), "")
+    following = re.match(r"\s*,\s*", after)
+    if re.search(r"\[\s*$", before) and following:
+        return Edit(Range(where.start, Position(number, where.end.column + following.end())), "")
+    spaces = re.search(r"[ \t]+$", before)
+    if spaces and (not after or after[0] in " \t\"'"):
+        return Edit(Range(Position(number, spaces.start() + 1), where.end), "")
+    return None
+
+
 GPU_REQUEST_SPELLINGS = frozenset({"nvidia.com/gpu", "amd.com/gpu", "requestGPU", "count", "accelerators"})
 """GPU counts a fix may align (Sourced spellings the launch readers give them): a Kubernetes container's
 resource limit (its request too), production-stack ``requestGPU``, a compose device ``count`` and a
@@ -278,7 +354,7 @@ def insert_flags_after(text: str, at: Any, words: Sequence[str]) -> Edit | None:
     ``- "--ep-size"`` lines with the item's indentation in a block list. List items keep the list's
     quotes; numbers are quoted even in a plain list (Kubernetes ``args`` must be strings)."""
     found = written_token(text, at)
-    line = _line(text, at.range.start.line) if found else None
+    line = _line(text, found[0].start.line) if found else None
     if found is None or line is None:
         return None
     where, quote = found

@@ -20,6 +20,8 @@ Example (good)::
 
 Fix: write the replacement the message names. Fix (safe, SGLang YAML): ``dp-size: N`` with
 ``enable-dp-attention: true`` becomes ``attn-dp-size: N`` with the switch off, exactly SGLang's own rewrite.
+Fix (safe, SGLang commands in launch files): ``--dp-size N`` (or ``--dp N``) becomes ``--attn-dp-size N``
+and ``--enable-dp-attention`` is removed, the same rewrite.
 """
 
 from __future__ import annotations
@@ -27,8 +29,16 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 from parlint.linter.context import DeploymentFacts, LintContext, finding
-from parlint.linter.diagnostics import Applicability, Finding, Fix, Suggestion
-from parlint.linter.fixes import EDITABLE_DIALECTS, key_range, rename_key, replace_value
+from parlint.linter.diagnostics import Applicability, Edit, Finding, Fix, Suggestion
+from parlint.linter.fixes import (
+    COMMAND_DIALECTS,
+    EDITABLE_DIALECTS,
+    delete_word,
+    flag_before,
+    key_range,
+    rename_key,
+    replace_value,
+)
 from parlint.linter.plan import KeyNote
 from parlint.rules.unknown_key import distinct_notes
 
@@ -39,12 +49,20 @@ SEVERITY = "warning"
 FIXABLE = True
 
 
+def _rewrite(size: int, edits: list[Edit]) -> tuple[Fix, Suggestion]:
+    summary = f"attention DP {size} inside TP, one replica" if size > 1 else "no attention DP (the switch did nothing)"
+    return (Fix(Applicability.SAFE, f"write what SGLang rewrites it to: {summary}", tuple(edits)),
+            Suggestion(summary, {"attn_dp": size, "dp": 1}))
+
+
 def _sglang_dp_attention(facts: DeploymentFacts, note: KeyNote) -> tuple[Fix | None, Suggestion | None]:
     """SGLang 0.5.23 rewrites ``--dp-size N --enable-dp-attention`` to ``--attn-dp-size N`` with ``--dp-size 1``
     (``parallel_hook.handle_deprecated_dp_attention``): writing that is safe. The switch is set to ``false``
     rather than deleted (SGLang omits a false store_true flag), so a comment on its line survives."""
     plan = facts.plan
     switch, dp = plan.source("enable_attention_dp"), plan.source("dp")
+    if plan.engine == "sglang" and plan.dialect in COMMAND_DIALECTS and plan.source_text:
+        return _sglang_dp_attention_command(facts, note)
     if plan.engine != "sglang" or plan.dialect not in EDITABLE_DIALECTS or switch is None or switch.range.start.line \
             != note.range.start.line:
         return None, None
@@ -52,9 +70,7 @@ def _sglang_dp_attention(facts: DeploymentFacts, note: KeyNote) -> tuple[Fix | N
     size = dp.value if dp is not None and isinstance(dp.value, int) else 1
     if dp is not None and size > 1 and plan.source("attn_dp") is None:
         edits.append(rename_key(key_range(dp), "attn-dp-size"))
-    summary = f"attention DP {size} inside TP, one replica" if size > 1 else "no attention DP (the switch did nothing)"
-    return (Fix(Applicability.SAFE, f"write what SGLang rewrites it to: {summary}", tuple(edits)),
-            Suggestion(summary, {"attn_dp": size, "dp": 1}))
+    return _rewrite(size, edits)
 
 
 def _value_at(facts: DeploymentFacts, note: KeyNote) -> str | None:
@@ -63,6 +79,27 @@ def _value_at(facts: DeploymentFacts, note: KeyNote) -> str | None:
         if source.spelling == note.spelling and source.range.start.line == note.range.start.line:
             return str(source.value).lower() if isinstance(source.value, bool) else str(source.value)
     return None
+
+
+def _sglang_dp_attention_command(facts: DeploymentFacts, note: KeyNote) -> tuple[Fix | None, Suggestion | None]:
+    """The same rewrite on a command line: the switch word is removed (a command has no ``false`` for it)
+    and the ``--dp-size`` flag before the DP value is renamed ``--attn-dp-size``."""
+    from parlint.linter.adapters.flags import SGLANG
+
+    plan, text = facts.plan, facts.plan.source_text
+    dp = plan.source("dp")
+    removal = delete_word(text, note.range) if note.file == plan.file else None
+    if removal is None:
+        return None, None
+    edits = [removal]
+    size = dp.value if dp is not None and isinstance(dp.value, int) else 1
+    if dp is not None and size > 1:
+        flag = flag_before(text, dp) if dp.file == plan.file and plan.source("attn_dp") is None else None
+        written = SGLANG.cli_flag(SGLANG.abbreviation(flag[1]) or flag[1]) if flag else None
+        if flag is None or written is None or written.setting != "dp":
+            return None, None
+        edits.append(rename_key(flag[0], "--attn-dp-size"))
+    return _rewrite(size, edits)
 
 
 def check(ctx: LintContext) -> Iterator[Finding]:
@@ -78,6 +115,6 @@ def check(ctx: LintContext) -> Iterator[Finding]:
                 value = _value_at(facts, note)
                 written = f"{note.replacement}: {value}" if value is not None else note.replacement
                 message += f"; write `{written}` instead"
-            fix, suggestion = (_sglang_dp_attention(facts, note) if note.spelling == "enable-dp-attention"
+            fix, suggestion = (_sglang_dp_attention(facts, note) if note.spelling.lstrip("-") == "enable-dp-attention"
                                else (None, None))
             yield finding((note.file, note.range), message, fix=fix, suggestion=suggestion)

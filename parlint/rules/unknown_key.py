@@ -22,7 +22,9 @@ Example (good)::
     tp-size: 8
 
 Fix: write the key the message names. Fix (flat YAML configs): the key is renamed, safe when it only
-respells the same option (``tp_size`` -> ``tp-size``), unsafe for a typo guess or a short alias.
+respells the same option (``tp_size`` -> ``tp-size``), unsafe for a typo guess or a short alias. Fix
+(commands in launch files): the flag is respelled in place (``--tensor-paralel-size 8`` ->
+``--tensor-parallel-size 8``), quotes and ``=value`` kept, with the same applicability.
 """
 
 from __future__ import annotations
@@ -30,8 +32,8 @@ from __future__ import annotations
 from collections.abc import Iterable, Iterator
 
 from parlint.linter.context import LintContext, finding
-from parlint.linter.diagnostics import Applicability, Finding, Fix
-from parlint.linter.fixes import EDITABLE_DIALECTS, rename_key
+from parlint.linter.diagnostics import Applicability, Edit, Finding, Fix
+from parlint.linter.fixes import COMMAND_DIALECTS, EDITABLE_DIALECTS, rename_flag, rename_key
 from parlint.linter.plan import KeyNote
 
 CODE = "PL901"
@@ -54,19 +56,29 @@ def distinct_notes(groups: Iterable[list[KeyNote]]) -> Iterator[KeyNote]:
 
 def check(ctx: LintContext) -> Iterator[Finding]:
     renamable = {facts.plan.file for facts in ctx.deployments if facts.plan.dialect in EDITABLE_DIALECTS}
+    commands = {facts.plan.file: facts.plan.source_text for facts in ctx.deployments
+                if facts.plan.dialect in COMMAND_DIALECTS and facts.plan.source_text}
     for note in distinct_notes(facts.plan.unknown_keys for facts in ctx.deployments):
-        renamable_here = note.file in renamable
         message = note.reason or f"`{note.spelling}` is not read here"
         if note.replacement and note.replacement not in message:
             message += f"; the closest valid key is `{note.replacement}`"
-        yield finding((note.file, note.range), message, fix=_rename(note, renamable_here))
+        yield finding((note.file, note.range), message, fix=_rename(note, note.file in renamable,
+                                                                     commands.get(note.file, "")))
 
 
-def _rename(note: KeyNote, renamable: bool) -> Fix | None:
-    """The replacement key: safe when it only respells the same option (``tp_size`` -> ``tp-size``), unsafe
-    when it guesses a typo or turns a short alias into its option (the setting then takes effect)."""
-    if not renamable or not note.replacement or note.replacement.startswith("-") or " " in note.replacement:
+def _rename(note: KeyNote, renamable: bool, command_text: str) -> Fix | None:
+    """The replacement key (or flag, in a command): safe when it only respells the same option (``tp_size``
+    -> ``tp-size``), unsafe when it guesses a typo or turns a short alias into its option (the setting then
+    takes effect)."""
+    if not note.replacement or " " in note.replacement:
+        return None
+    edit: Edit | None = None
+    if command_text and note.replacement.startswith("--"):
+        edit = rename_flag(command_text, note.range, note.spelling, note.replacement)
+    elif renamable and not note.replacement.startswith("-"):
+        edit = rename_key(note.range, note.replacement)
+    if edit is None:
         return None
     same = note.spelling.replace("_", "-") == note.replacement.replace("_", "-")
     return Fix(Applicability.SAFE if same else Applicability.UNSAFE, f"rename `{note.spelling}` to "
-               f"`{note.replacement}`", (rename_key(note.range, note.replacement),))
+               f"`{note.replacement}`", (edit,))
