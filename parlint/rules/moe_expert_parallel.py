@@ -28,7 +28,9 @@ Example (good)::
 Fix: enable expert parallelism over the same GPUs: vLLM ``enable-expert-parallel: true``, SGLang
 ``ep-size`` equal to ``tp-size``, TensorRT-LLM ``moe_expert_parallel_size`` equal to
 ``tensor_parallel_size`` with ``moe_tensor_parallel_size: 1``. Fix (unsafe, flat YAML configs): those
-keys are set or inserted beside the TP key with its indentation; the GPUs stay the same, the mapping changes.
+keys are set or inserted beside the TP key with its indentation; in launch commands the flags
+(``--enable-expert-parallel``, ``--ep-size N``) go right after the TP value, on its line or as new items in
+the ``args`` list's own style. The GPUs stay the same, the mapping changes.
 """
 
 from __future__ import annotations

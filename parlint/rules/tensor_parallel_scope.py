@@ -27,8 +27,9 @@ Example (good)::
     tensor-parallel-size: 8
 
 Fix: choose a TP from the valid sizes the message lists; across nodes keep TP within the node and add
-pipeline stages. Fix (unsafe, flat YAML configs): the TP value becomes the next valid size up (else the
-largest below); it changes the GPU count.
+pipeline stages. Fix (unsafe, flat YAML configs and launch files): the TP value becomes the next valid
+size up (else the largest below), the token replaced in place with its quotes (a YAML value, an ``args``
+item, a shell word, a Helm value, a Python argument); it changes the GPU count.
 """
 
 from __future__ import annotations
