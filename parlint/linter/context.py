@@ -60,3 +60,13 @@ def finding(
     file, where = at if isinstance(at, tuple) else (at.file, at.range)
     notes = tuple(Related(item.file, item.range, text) for item, text in related)
     return Finding(file, where, message, notes, fix, suggestion, severity)
+
+
+def related_values(plan: DeclaredPlan, *names: str, skip_ones: bool = False) -> list[tuple[Sourced[Any], str]]:
+    """The model field and the named settings the file writes, as ``related`` entries for a finding
+    (``skip_ones``: leave out degrees written as 1, which take no part in a GPU count)."""
+    related: list[tuple[Sourced[Any], str]] = [(plan.model, f"model {plan.model.value}")] if plan.model else []
+    related += [(source, f"{source.spelling or name} {source.value}")
+                for name in names
+                if (source := plan.source(name)) is not None and not (skip_ones and source.value == 1)]
+    return related

@@ -45,7 +45,7 @@ from collections.abc import Iterator
 from typing import Any
 
 from parlint.linter.constraints import valid_tp_sizes
-from parlint.linter.context import DeploymentFacts, LintContext, finding
+from parlint.linter.context import DeploymentFacts, LintContext, finding, related_values
 from parlint.linter.diagnostics import Finding, Severity, Suggestion
 from parlint.linter.mapping import Rejection
 from parlint.linter.plan import Sourced
@@ -76,11 +76,7 @@ NODE_GROUPS = "vllm-nnodes-not-divisible-by-dp-groups"
 
 
 def _related(facts: DeploymentFacts, *names: str) -> list[tuple[Sourced[Any], str]]:
-    plan = facts.plan
-    related = [(plan.model, f"model {plan.model.value}")] if plan.model else []
-    related += [(source, f"{source.spelling or name} {source.value}")
-                for name in names if (source := plan.source(name)) is not None]
-    return related
+    return related_values(facts.plan, *names)
 
 
 def _replica_source(facts: DeploymentFacts) -> Sourced[Any] | None:

@@ -43,7 +43,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 from math import prod
 
-from parlint.linter.context import DeploymentFacts, LintContext, finding
+from parlint.linter.context import DeploymentFacts, LintContext, finding, related_values
 from parlint.linter.diagnostics import Finding, Fix, Severity, Suggestion
 from parlint.linter.fixes import gpu_request_fix
 from parlint.linter.mapping import Deployment, Rejection
@@ -193,10 +193,7 @@ def _check_supply(facts: DeploymentFacts, supply: GpuSupply) -> Iterator[Finding
     structure = describe_structure(deployment)
     if nodes > 1 and not where.startswith("in all"):
         structure += f", {per_node} on each of {nodes} nodes"
-    related = [(plan.model, f"model {plan.model.value}")] if plan.model else []
-    related += [(source, f"{source.spelling or name} {source.value}")
-                for name in ("tp", "pp", "dp", "ep", "cp", "dp_local", "nnodes")
-                if (source := plan.source(name)) is not None and source.value != 1]
+    related = related_values(plan, "tp", "pp", "dp", "ep", "cp", "dp_local", "nnodes", skip_ones=True)
     suggestion = _suggestion(deployment, per_node)
     fix = _request_fix(facts, supply, needed, where)
     if declared < needed:

@@ -39,7 +39,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 from typing import Any
 
-from parlint.linter.context import DeploymentFacts, LintContext, finding
+from parlint.linter.context import DeploymentFacts, LintContext, finding, related_values
 from parlint.linter.diagnostics import Finding, Severity, Suggestion
 from parlint.linter.mapping import Rejection
 from parlint.linter.plan import DeclaredStage, Sourced
@@ -65,11 +65,7 @@ def _split_suggestion(split: list[int]) -> Suggestion:
 
 
 def _related(facts: DeploymentFacts, *names: str) -> list[tuple[Sourced[Any], str]]:
-    plan = facts.plan
-    related = [(plan.model, f"model {plan.model.value}")] if plan.model else []
-    related += [(source, f"{source.spelling or name} {source.value}")
-                for name in names if (source := plan.source(name)) is not None]
-    return related
+    return related_values(facts.plan, *names)
 
 
 def _partition_rejection(facts: DeploymentFacts, rejection: Rejection) -> Iterator[Finding]:
