@@ -38,6 +38,7 @@ from typing import Any
 
 from parlint.linter.diagnostics import Position, Range
 from parlint.linter.plan import GpuSupply, KeyNote, Sourced
+from parlint.linter.values import as_int
 
 INT = "int"
 FLOAT = "float"
@@ -443,7 +444,7 @@ def coerce(flag: Flag, value: Any, kind: str | None = None) -> tuple[Any, str | 
     if value is None:
         return (None, None) if flag.nullable else (None, f"`{flag.key}` needs {_describe(kind)}, not null")
     if kind in (INT, SIZE):
-        number = _as_int(value)
+        number = as_int(value)
         if number is None:
             if kind == SIZE and isinstance(value, str) and value.strip():
                 return value, None
@@ -491,23 +492,6 @@ def coerce(flag: Flag, value: Any, kind: str | None = None) -> tuple[Any, str | 
     return text, None
 
 
-def _as_int(value: Any) -> int | None:
-    if isinstance(value, bool):
-        return None
-    if isinstance(value, int):
-        return value
-    if isinstance(value, float) and value.is_integer():
-        return int(value)
-    if isinstance(value, str):
-        text = value.strip()
-        if text.lstrip("+-").isdigit():
-            try:
-                return int(text)
-            except ValueError:  # digits int() refuses ("²") or beyond Python's 4300-digit conversion limit
-                return None
-    return None
-
-
 def _as_bool(value: Any) -> bool | None:
     if isinstance(value, bool):
         return value
@@ -520,7 +504,7 @@ def _int_list(flag: Flag, value: Any) -> tuple[Any, str | None]:
     items = value.split(",") if isinstance(value, str) else value if isinstance(value, list) else None
     if items is None:
         return None, f"`{flag.key}` needs a list of integers, got {_show(value)}"
-    numbers = [_as_int(item) for item in items]
+    numbers = [as_int(item) for item in items]
     if any(number is None for number in numbers):
         return None, f"`{flag.key}` needs a list of integers, got {_show(value)}"
     return numbers, None

@@ -18,6 +18,7 @@ from typing import Any
 
 from parlint.linter.models.params import count_params
 from parlint.linter.models.structure import Attention, ModelStructure, Moe, Quantization
+from parlint.linter.values import as_int
 
 # vLLM's is_deepseek_mla model types (model-config-keys.md 1.4); a kv_lora_rank outside these also means MLA.
 MLA_MODEL_TYPES = frozenset({
@@ -69,7 +70,7 @@ class _Reader:
         return None
 
     def integer(self, *paths: str) -> int | None:
-        return _as_int(self.raw(*paths))
+        return as_int(self.raw(*paths))
 
     def required(self, name: str, *paths: str) -> int | None:
         value = self.integer(*paths)
@@ -79,22 +80,10 @@ class _Reader:
         return value
 
 
-def _as_int(value: Any) -> int | None:
-    if isinstance(value, bool):
-        return None
-    if isinstance(value, int):
-        return value
-    if isinstance(value, float) and value.is_integer():
-        return int(value)
-    if isinstance(value, str) and value.strip().isdigit():
-        return int(value.strip())
-    return None
-
-
 def _int_list(value: Any) -> list[int] | None:
     if not isinstance(value, list):
         return None
-    items = [_as_int(item) for item in value]
+    items = [as_int(item) for item in value]
     return None if any(item is None for item in items) else [item for item in items if item is not None]
 
 
@@ -200,7 +189,7 @@ def _kv_heads(reader: _Reader, model_type: str, heads: int) -> int:
     blocks = reader.config.get("block_configs")
     if isinstance(blocks, list):
         groups = [
-            _as_int(block.get("attention", {}).get("n_heads_in_group"))
+            as_int(block.get("attention", {}).get("n_heads_in_group"))
             for block in blocks
             if isinstance(block, Mapping) and isinstance(block.get("attention"), Mapping)
         ]
@@ -312,7 +301,7 @@ def _moe_rule(reader: _Reader, model_type: str, layers: int) -> Callable[[int], 
         return lambda index: bool(frequency_list[index])
     first_dense = reader.integer("first_k_dense_replace")
     if first_dense is not None:
-        frequency_step = _as_int(frequency) or 1
+        frequency_step = as_int(frequency) or 1
         return lambda index: index >= first_dense and index % frequency_step == 0
     interleave = reader.integer("interleave_moe_layer_step")
     if interleave:
@@ -445,8 +434,8 @@ def quantization_from_config(block: Mapping[str, Any]) -> Quantization | None:
         block = nested
     method = str(block.get("quant_method") or block.get("quant_algo") or block.get("format") or "").lower()
     weights = _compressed_weights(block)
-    bits = _as_int(block.get("bits") or block.get("w_bit") or weights.get("num_bits"))
-    group = _as_int(block.get("group_size") or block.get("q_group_size") or weights.get("group_size"))
+    bits = as_int(block.get("bits") or block.get("w_bit") or weights.get("num_bits"))
+    group = as_int(block.get("group_size") or block.get("q_group_size") or weights.get("group_size"))
     block_size = _int_list(block.get("weight_block_size"))
     scheme = _scheme(method, str(block.get("format") or ""), weights, bits, block)
     if scheme == "bitsandbytes":
@@ -494,9 +483,9 @@ def _scheme(method: str, fmt: str, weights: Mapping[str, Any], bits: int | None,
         return "fp8"
     if weights:
         kind = str(weights.get("type") or "int")
-        size = _as_int(weights.get("num_bits")) or bits or 8
+        size = as_int(weights.get("num_bits")) or bits or 8
         if kind == "float" and size == 4:
-            return "mxfp4" if _as_int(weights.get("group_size")) == 32 else "nvfp4"
+            return "mxfp4" if as_int(weights.get("group_size")) == 32 else "nvfp4"
         return f"{'fp' if kind == 'float' else 'int'}{size}"
     if method in {"awq", "gptq", "marlin", "gptq_marlin", "awq_marlin", "auto-round", "hqq", "aqlm"}:
         return f"int{bits or 4}"
