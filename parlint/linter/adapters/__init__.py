@@ -62,8 +62,9 @@ def looks_relevant(text: str) -> bool:
 def adapt(loaded: LoadedFile) -> list[DeclaredPlan]:
     """The declared plans of every document in ``loaded`` (``[]`` when none is a parallelism config)."""
     plans: list[DeclaredPlan] = []
+    hinted = hinted_engines(loaded.text)  # once per file: a file can hold thousands of documents
     for document in loaded.documents:
-        adapter = detect(document, loaded.text)
+        adapter = detect(document, hinted=hinted)
         if adapter is not None:
             plans.append(adapter(loaded.path, document))
     return plans
@@ -72,8 +73,15 @@ def adapt(loaded: LoadedFile) -> list[DeclaredPlan]:
 Adapter = Callable[[str, Document], DeclaredPlan]
 
 
-def detect(document: Document, text: str = "") -> Adapter | None:
-    """The adapter for ``document``'s dialect, or None when it holds no parallelism config."""
+def hinted_engines(text: str) -> frozenset[str]:
+    """The engines a file's text names anywhere (e.g. a ``# vllm serve --config`` comment)."""
+    lowered = text.lower()
+    return frozenset(engine for engine, words in _ENGINE_HINTS.items() if any(word in lowered for word in words))
+
+
+def detect(document: Document, text: str = "", *, hinted: frozenset[str] | None = None) -> Adapter | None:
+    """The adapter for ``document``'s dialect, or None when it holds no parallelism config. The file's
+    ``text`` (or its :func:`hinted_engines`) breaks ties between engines."""
     data = document.data
     if not isinstance(data, dict):
         return None
@@ -89,7 +97,7 @@ def detect(document: Document, text: str = "") -> Adapter | None:
         from parlint.linter.adapters.deepspeed import adapt_deepspeed
 
         return adapt_deepspeed
-    return _flat_engine(data, text)
+    return _flat_engine(data, hinted if hinted is not None else hinted_engines(text))
 
 
 def _is_mii(data: dict[Any, Any]) -> bool:
@@ -113,11 +121,10 @@ def _is_deepspeed_inference(data: dict[Any, Any]) -> bool:
     return not (_DEEPSPEED_TRAINING_KEYS & set(data)) or "mp_size" in data or "replace_with_kernel_inject" in data
 
 
-def _flat_engine(data: dict[Any, Any], text: str) -> Adapter | None:
+def _flat_engine(data: dict[Any, Any], hinted: frozenset[str]) -> Adapter | None:
     from parlint.linter.adapters import sglang, trtllm, vllm
 
     candidates: list[tuple[float, int, Adapter]] = []
-    lowered = text.lower()
     engines: tuple[tuple[str, Callable[[str], Resolution], Adapter], ...] = (
         ("vllm", vllm.resolve_key, vllm.adapt_vllm),
         ("sglang", sglang.detection_key, sglang.adapt_sglang),
@@ -133,7 +140,7 @@ def _flat_engine(data: dict[Any, Any], text: str) -> Adapter | None:
             parallel += flag.setting in PARALLEL_SETTINGS or any(
                 setting in PARALLEL_SETTINGS for _, setting, _ in flag.subsettings)
         if parallel:
-            hint = 0.5 if any(word in lowered for word in _ENGINE_HINTS[engine]) else 0.0
+            hint = 0.5 if engine in hinted else 0.0
             candidates.append((recognised + hint, -order, adapter))
     if not candidates:
         return None
