@@ -14,7 +14,7 @@ import pytest
 from parlint.linter.cli import main
 from parlint.linter.config import Settings
 from parlint.linter.diagnostics import Range
-from parlint.linter.fixes import apply_edits, insert_flags_after, replace_token
+from parlint.linter.fixes import apply_edits, insert_flags_after, replace_token, unified_diff
 from parlint.linter.plan import Sourced
 from parlint.linter.runner import RunOptions, lint_text
 
@@ -373,3 +373,44 @@ spec:
 def test_pl901_same_option_respelled_safely_in_a_script(tmp_path: Path) -> None:
     text = "python3 -m sglang.launch_server --model-path Qwen/Qwen3-32B --tp_size '2'  # two GPUs\n"
     assert _fixed(tmp_path, "serve.sh", text, unsafe=False) == text.replace("--tp_size", "--tp-size")
+
+
+# --------------------------------------------------------------------------------------------------
+# Generated cases: every dialect x a TP the heads do not divide x a MoE model without EP
+
+
+_TEMPLATES = {
+    "serve.sh": "#!/bin/bash\n# {comment}\nvllm serve {model} \\\n  --tensor-parallel-size {quote}{tp}{quote} \\\n"
+                "  --max-model-len 8192\n",
+    "README.md": "# Run\n\n```console\n$ vllm serve {model} --tensor-parallel-size {quote}{tp}{quote}  # {comment}\n```\n",
+    "Dockerfile": "FROM vllm/vllm-openai:v0.33.0\n# {comment}\n"
+                  "CMD [\"--model\", \"{model}\", \"--tensor-parallel-size\", \"{tp}\"]\n",
+    "pod.yaml": "apiVersion: v1\nkind: Pod\nmetadata:\n  name: m\nspec:\n  containers:\n    - name: vllm\n"
+                "      image: vllm/vllm-openai:v0.33.0\n      args:  # {comment}\n        - --model\n"
+                "        - {model}\n        - --tensor-parallel-size\n        - {quote}{tp}{quote}\n",
+    "compose.yaml": "services:\n  vllm:\n    image: vllm/vllm-openai:v0.33.0\n    entrypoint: [\"bash\", \"-c\"]\n"
+                    "    command:\n      - |\n        # {comment}\n        vllm serve {model} \\\n"
+                    "          --tensor-parallel-size {tp}\n",
+}
+_CASES = [("meta-llama/Llama-3.1-70B-Instruct", tp, "PL202") for tp in (3, 5, 6, 7)] + \
+    [("deepseek-ai/DeepSeek-V3", 8, "PL301"), ("Qwen/Qwen3-235B-A22B-FP8", 4, "PL301")]
+
+
+@pytest.mark.parametrize("name", sorted(_TEMPLATES))
+@pytest.mark.parametrize(("model", "tp", "code"), _CASES)
+@pytest.mark.parametrize("quote", ["", "'"])
+def test_generated_launch_fixes(tmp_path: Path, name: str, model: str, tp: int, code: str, quote: str) -> None:
+    """The fixed code is gone, comments stay, a second run changes nothing and ``--diff`` shows the edit."""
+    text = _TEMPLATES[name].format(model=model, tp=tp, quote=quote if name != "Dockerfile" else "",
+                                   comment="keep me")
+    target = tmp_path / name
+    target.write_text(text, "utf-8")
+    assert code in _codes(tmp_path, name)
+    out = io.StringIO()
+    with redirect_stdout(out), redirect_stderr(io.StringIO()):
+        main(["check", "--diff", "--unsafe-fixes", "--no-cache", str(target)])
+    after = _fixed(tmp_path, name, text)
+    assert code not in _codes(tmp_path, name)
+    assert "# keep me" in after and after != text
+    assert _fixed(tmp_path, name, after) == after
+    assert out.getvalue() == unified_diff(str(target), text, after)
