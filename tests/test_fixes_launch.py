@@ -382,7 +382,8 @@ def test_pl901_same_option_respelled_safely_in_a_script(tmp_path: Path) -> None:
 _TEMPLATES = {
     "serve.sh": "#!/bin/bash\n# {comment}\nvllm serve {model} \\\n  --tensor-parallel-size {quote}{tp}{quote} \\\n"
                 "  --max-model-len 8192\n",
-    "README.md": "# Run\n\n```console\n$ vllm serve {model} --tensor-parallel-size {quote}{tp}{quote}  # {comment}\n```\n",
+    "README.md": "# Run\n\n```console\n$ vllm serve {model} --tensor-parallel-size {quote}{tp}{quote}"
+                 "  # {comment}\n```\n",
     "Dockerfile": "FROM vllm/vllm-openai:v0.33.0\n# {comment}\n"
                   "CMD [\"--model\", \"{model}\", \"--tensor-parallel-size\", \"{tp}\"]\n",
     "pod.yaml": "apiVersion: v1\nkind: Pod\nmetadata:\n  name: m\nspec:\n  containers:\n    - name: vllm\n"
