@@ -15,11 +15,9 @@ read-only file and a file that changed on disk since parlint read it.
 
 from __future__ import annotations
 
-import difflib
 import itertools
 import os
 import re
-import tempfile
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
@@ -577,6 +575,8 @@ def fix_text(text: str, lint: Callable[[str], list[Diagnostic]], *, unsafe: bool
 
 
 def unified_diff(path: str, before: str, after: str) -> str:
+    import difflib
+
     lines = difflib.unified_diff(before.splitlines(keepends=True), after.splitlines(keepends=True),
                                  fromfile=f"a/{path.lstrip('/')}", tofile=f"b/{path.lstrip('/')}")
     return "".join(line if line.endswith("\n") else line + "\n\\ No newline at end of file\n" for line in lines)
@@ -599,6 +599,8 @@ def write_atomic(path: str, text: str, *, bom: bool = False, expected: bytes | N
     status = os.stat(target)
     if not status.st_mode & 0o222:
         raise WriteRefused("read-only file: not fixed")
+    import tempfile
+
     handle, temporary = tempfile.mkstemp(prefix=".parlint-", suffix=".tmp", dir=directory)
     try:
         with os.fdopen(handle, "wb") as stream:
