@@ -8,7 +8,6 @@ directories, virtualenvs, ``node_modules`` and caches are always skipped.
 from __future__ import annotations
 
 import os
-import subprocess
 from collections.abc import Iterable, Iterator
 from pathlib import Path
 
@@ -44,6 +43,8 @@ def is_lintable(path: str) -> bool:
 def _git_files(directory: str) -> list[str] | None:
     """Paths (relative to ``directory``, ``/``-separated) git would show there: tracked and untracked,
     minus ignored. None outside a git work tree."""
+    import subprocess
+
     try:
         result = subprocess.run(
             ["git", "ls-files", "--cached", "--others", "--exclude-standard", "-z", "--", "."],
