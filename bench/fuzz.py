@@ -3,14 +3,17 @@
 Runs the generators of ``tests/fuzzing.py`` (structured engine configs, launch scripts, mutated
 fixtures) with fresh random seeds in rounds of a few hundred cases until the time is up, and checks the
 same properties as the suite: no internal error or exception, positions inside the file, schema-valid
-JSON output. Each distinct failure is shrunk by Hypothesis and printed once with a reproducer; the
-summary gives the cases run and the failures found. Exit code 1 when anything failed.
+JSON output, and each case within --case-seconds (default 10) and --memory-mib (default 2048) of address
+space. Each distinct failure is shrunk by Hypothesis and printed once with a reproducer; the summary gives
+the cases run and the failures found. Exit code 1 when anything failed.
 """
 
 from __future__ import annotations
 
 import argparse
 import random
+import resource
+import signal
 import sys
 import time
 import traceback
@@ -31,6 +34,15 @@ GENERATORS: dict[str, Callable[[], st.SearchStrategy[Case]]] = {
     "launch": launch_scripts,
 }
 ROUND = 300
+_case_seconds = 10
+
+
+class CaseTimeout(BaseException):
+    """Raised by the alarm inside a slow case; a BaseException, so the runner's own guard does not catch it."""
+
+
+def _alarm(signum: int, frame: object) -> None:
+    raise CaseTimeout
 
 
 class Failure(AssertionError):
@@ -46,11 +58,16 @@ def _signature(problems: list[str]) -> str:
 
 
 def _check(case: Case) -> None:
+    signal.alarm(_case_seconds)
     try:
         text, result = lint_case(case)
         problems = violations(case, text, result)
+    except CaseTimeout:
+        problems = [f"timeout: more than {_case_seconds} s"]
     except Exception as error:  # a crash outside the runner's own guard
         problems = [f"exception {type(error).__name__}: {error}", traceback.format_exc(limit=-4)]
+    finally:
+        signal.alarm(0)
     if problems:
         raise Failure(_signature(problems), "\n".join([*problems, case.reproducer()]))
 
@@ -79,7 +96,15 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--minutes", type=float, default=1.0, help="how long to fuzz (default 1)")
     parser.add_argument("--seed", type=int, help="seed of the round seeds (default: random)")
     parser.add_argument("--only", choices=sorted(GENERATORS), action="append", help="restrict to generators")
+    parser.add_argument("--case-seconds", type=int, default=10, help="time limit of one case (default 10)")
+    parser.add_argument("--memory-mib", type=int, default=2048, help="address-space limit (default 2048)")
     args = parser.parse_args(argv)
+    global _case_seconds
+    _case_seconds = args.case_seconds
+    signal.signal(signal.SIGALRM, _alarm)
+    # A memory bomb becomes a MemoryError (an internal error of that case), not the end of the run.
+    limit = args.memory_mib * 1024 * 1024
+    resource.setrlimit(resource.RLIMIT_AS, (limit, resource.getrlimit(resource.RLIMIT_AS)[1]))
     master = args.seed if args.seed is not None else random.randrange(1 << 32)
     rng = random.Random(master)
     names = args.only or sorted(GENERATORS)
@@ -88,7 +113,11 @@ def main(argv: list[str] | None = None) -> int:
     rounds = 0
     failures: dict[str, tuple[str, int, Failure]] = {}
     print(f"fuzzing {', '.join(names)} for {args.minutes:g} min (seed {master})", flush=True)
+    last_report = time.monotonic()
     while time.monotonic() < deadline:
+        if time.monotonic() - last_report > 60:
+            print(f"  {counter[0]} cases, {len(failures)} failures so far", flush=True)
+            last_report = time.monotonic()
         name = names[rounds % len(names)]
         round_seed = rng.randrange(1 << 32)
         rounds += 1

@@ -361,3 +361,18 @@ def test_thousands_of_documents_cost_linear_time(tmp_path: Path) -> None:
     """20,000 YAML documents (0.6 MB): engine detection reads the file's text once, not once per document."""
     report = _measured(_write(tmp_path, "many.yaml", "---\ntensor-parallel-size: 6\n" * 20_000))
     assert report["codes"] == []
+
+
+@pytest.mark.parametrize(
+    ("name", "text", "code"),
+    [
+        ("sglang.yaml", "model-path: deepseek-ai/DeepSeek-V3\ntp-size: 8\nep-size: 99999999999999999999\n", "PL001"),
+        ("plan.yaml", "kind: ParallelPlan\nmodel: deepseek-ai/DeepSeek-V3\nstages:\n  - {layers: [0, 61], "
+         "gpus: [0, 1, 2, 3, 4, 5, 6, 7], attention: {tp: 8}, experts: {ep: 1000000000000}}\n", "PL501"),
+    ],
+    ids=["sglang-ep-1e20", "plan-stage-ep-1e12"],
+)
+def test_huge_expert_parallel_sizes_are_answered_quickly(tmp_path: Path, name: str, text: str, code: str) -> None:
+    """Valid EP sizes were listed by trying every size up to the declared one."""
+    report = _measured(_write(tmp_path, name, text))
+    assert code in report["codes"], report

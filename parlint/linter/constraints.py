@@ -156,5 +156,6 @@ def uneven_experts_allowed(engine: str, eplb: bool) -> bool:
 
 
 def valid_ep_sizes(experts: int, limit: int) -> list[int]:
-    """EP sizes up to ``limit`` that give every rank the same number of experts."""
-    return [size for size in range(1, limit + 1) if experts % size == 0]
+    """EP sizes up to ``limit`` that give every rank the same number of experts (none exceeds ``experts``,
+    so a hostile ``ep: 10**12`` costs no more than the model's expert count)."""
+    return [size for size in range(1, min(limit, experts) + 1) if experts % size == 0]

@@ -40,20 +40,24 @@ from parlint.linter.models.structure import ModelStructure
 from parlint.linter.plan import DeclaredPlan, Sourced
 
 MAX_WORLD_SIZE = 1 << 16
-"""Plans asking for more GPUs than this are not laid out GPU by GPU: no inference deployment comes near
-65,536 GPUs, and a hostile ``tensor-parallel-size: 1000000000`` must not build a billion GPU ids."""
+"""Plans asking for more GPUs (or more ranks of any degree) than this are not laid out GPU by GPU: no
+inference deployment comes near 65,536 GPUs, and a hostile ``tensor-parallel-size: 1000000000`` must not
+build a billion GPU ids, nor ``ep-size: 10**20`` make the rules list its divisors."""
 
 WORLD_SIZE_LIMIT = "world-size-limit"
 _WORLD_DEGREES = ("dp", "pp", "tp", "cp", "replicas")
+_INNER_DEGREES = ("ep", "attn_dp", "moe_dp", "moe_tp", "moe_dense_tp", "moe_cluster", "dcp", "dp_local", "nnodes",
+                  "redundant_experts")
 
 
 def derive(plan: DeclaredPlan, model: ModelStructure | None, *, gpus_per_node: int | None = None) -> Deployment:
     """The deployment ``plan`` describes, as its engine would build it on ``model``."""
     ctx = _Context(plan, model)
-    world = math.prod(ctx.degree(name) for name in _WORLD_DEGREES)
+    world = max(math.prod(ctx.degree(name) for name in _WORLD_DEGREES),
+                *(ctx.degree(name) for name in _INNER_DEGREES))
     if world > MAX_WORLD_SIZE:
-        ctx.reject(WORLD_SIZE_LIMIT, f"the degrees ask for {world} GPUs, more than the {MAX_WORLD_SIZE} parlint "
-                   "lays out: refused as hostile input", *_WORLD_DEGREES)
+        ctx.reject(WORLD_SIZE_LIMIT, f"the parallel degrees ask for {world} GPUs or ranks, more than the "
+                   f"{MAX_WORLD_SIZE} parlint lays out: refused as hostile input", *_WORLD_DEGREES, *_INNER_DEGREES)
         return Deployment(plan, model, replicas=1, rejections=ctx.rejections, degree_product=world)
     builder = _BUILDERS.get(plan.engine, _vllm)
     deployment = builder(ctx)
