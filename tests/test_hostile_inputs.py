@@ -376,3 +376,12 @@ def test_huge_expert_parallel_sizes_are_answered_quickly(tmp_path: Path, name: s
     """Valid EP sizes were listed by trying every size up to the declared one."""
     report = _measured(_write(tmp_path, name, text))
     assert code in report["codes"], report
+
+
+@pytest.mark.parametrize("separator", ["\u2028", "\x85"])
+def test_suppressions_count_lines_as_editors_do(tmp_path: Path, separator: str) -> None:
+    """``str.splitlines`` breaks at these characters too; a directive's line must be the editor's line."""
+    text = (f'served-model-name: "a{separator}b"\nmodel: {MODEL}\n# parlint: disable-next-line=PL202\n'
+            "tensor-parallel-size: 6\n# parlint: disable-next-line=PL203\npipeline-parallel-size: 2\n")
+    found = _lint(_write(tmp_path, "serve.yaml", text))
+    assert [(code, line, column) for code, line, column, _ in found] == [("PL003", 5, 1)]

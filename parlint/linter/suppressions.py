@@ -19,6 +19,8 @@ from dataclasses import dataclass, field
 
 from parlint.linter.diagnostics import Diagnostic, Range
 
+_LINE_BREAK = re.compile(r"\r\n|\r|\n")
+"""Lines as editors and diagnostics count them (``str.splitlines`` also breaks at form feeds and U+2028)."""
 _DIRECTIVE = re.compile(
     r"#\s*parlint:\s*(?P<kind>disable-next-line|disable-file|disable)\s*=\s*(?P<codes>[A-Za-z0-9_,\s-]+?)"
     r"\s*(?:--\s*(?P<reason>.*))?$"
@@ -49,7 +51,7 @@ def find_suppressions(text: str) -> list[Suppression]:
     if "parlint:" not in text:
         return []
     found: list[Suppression] = []
-    for number, line in enumerate(text.splitlines(), start=1):
+    for number, line in enumerate(_LINE_BREAK.split(text), start=1):
         if "parlint:" not in line:
             continue
         match = _DIRECTIVE.search(line)
