@@ -385,3 +385,23 @@ def test_suppressions_count_lines_as_editors_do(tmp_path: Path, separator: str) 
             "tensor-parallel-size: 6\n# parlint: disable-next-line=PL203\npipeline-parallel-size: 2\n")
     found = _lint(_write(tmp_path, "serve.yaml", text))
     assert [(code, line, column) for code, line, column, _ in found] == [("PL003", 5, 1)]
+
+
+def test_manifest_with_lists_where_volume_names_belong(tmp_path: Path) -> None:
+    manifest = textwrap.dedent("""\
+        apiVersion: apps/v1
+        kind: Deployment
+        metadata: {name: llama}
+        spec:
+          template:
+            spec:
+              containers:
+                - name: vllm
+                  image: vllm/vllm-openai:v0.33.0
+                  command: [vllm, serve, meta-llama/Llama-3.1-70B-Instruct, --tensor-parallel-size, "8"]
+                  resources: {limits: {nvidia.com/gpu: 8}}
+                  volumeMounts: [{name: [shm], mountPath: /dev/shm}]
+              volumes: [{name: [shm], emptyDir: {medium: Memory}}, 7]
+        """)
+    found = _lint(_write(tmp_path, "deploy.yaml", manifest))
+    assert "PL000" not in [code for code, *_ in found]

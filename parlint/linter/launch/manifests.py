@@ -208,15 +208,17 @@ def _dig(data: Any, *keys: str) -> Any:
 
 
 def _shm(pod: dict[str, Any], container: dict[str, Any]) -> bool:
+    # Names compared as text: a hand-broken manifest may hold a list or mapping where a name belongs.
+    volumes, mounts = pod.get("volumes"), container.get("volumeMounts")
     memory_volumes = {
-        volume.get("name") for volume in pod.get("volumes") or []
+        str(volume.get("name")) for volume in (volumes if isinstance(volumes, list) else [])
         if isinstance(volume, dict) and isinstance(volume.get("emptyDir"), dict)
         and volume["emptyDir"].get("medium") == "Memory"
     }
     return any(
         isinstance(mount, dict) and str(mount.get("mountPath", "")).rstrip("/") == "/dev/shm"
-        and mount.get("name") in memory_volumes
-        for mount in container.get("volumeMounts") or []
+        and str(mount.get("name")) in memory_volumes
+        for mount in (mounts if isinstance(mounts, list) else [])
     )
 
 
