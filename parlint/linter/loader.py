@@ -20,6 +20,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import yaml
+from yaml.constructor import SafeConstructor as _SafeConstructor
 
 from parlint.linter.diagnostics import FILE_START, Position, Range
 
@@ -31,9 +32,6 @@ except ImportError:  # pragma: no cover - PyYAML built without libyaml
 MAX_NESTING = 1000
 """Deeper nesting is refused: libyaml's composer recurses in C and crashes on very deep input."""
 
-MAX_NODES = 1_000_000
-"""Position mapping stops after this many nodes; larger documents are refused as hostile."""
-
 _MERGE_TAG = "tag:yaml.org,2002:merge"
 _CONFLICT_MARKER = re.compile(r"^(<{7}|={7}|>{7})(?: |$)", re.MULTILINE)
 _FLOW_BRACKET = re.compile(r"[\[\]{}]")
@@ -41,27 +39,78 @@ _LINE_BREAK = re.compile(r"\r\n|\r|\n")
 _EXOTIC_BREAKS = ("\x85", "\u2028", "\u2029")
 
 
-@dataclass
 class SourceMap:
-    """JSON pointer (RFC 6901, relative to one document) to the ranges of its key and value."""
+    """JSON pointer (RFC 6901, relative to one document) to the ranges of its key and value.
 
-    values: dict[str, Range] = field(default_factory=dict)
-    keys: dict[str, Range] = field(default_factory=dict)
+    Lazy: a pointer is resolved on first use by descending the composed node tree, so a file pays only
+    for the positions its adapters ask for (most nodes of a manifest are never asked about). A pointer
+    that does not exist resolves to its nearest existing ancestor.
+    """
+
+    def __init__(self, root: yaml.Node | None = None, lines: _Lines | None = None) -> None:
+        self._root = root
+        self._lines = lines
+        self._found: dict[str, tuple[yaml.Node | None, yaml.Node | None, bool]] = {}
+
+    def _find(self, pointer: str) -> tuple[yaml.Node | None, yaml.Node | None, bool]:
+        """(key node, value node, exact) for ``pointer``, or for its deepest existing ancestor."""
+        cached = self._found.get(pointer)
+        if cached is not None:
+            return cached
+        key_node: yaml.Node | None = None
+        node = self._root
+        exact = node is not None
+        if node is not None and pointer:
+            for raw in pointer.split("/")[1:]:
+                child = _child(node, raw.replace("~1", "/").replace("~0", "~"))
+                if child is None:
+                    exact = False
+                    break
+                key_node, node = child
+        found = (key_node, node, exact)
+        self._found[pointer] = found
+        return found
 
     def value(self, pointer: str) -> Range:
-        """Range of the value at ``pointer``, or of its nearest mapped ancestor."""
-        return self.values.get(pointer) or self.values.get(_nearest(pointer, self.values)) or FILE_START
+        """Range of the value at ``pointer``, or of its nearest existing ancestor."""
+        _, node, _ = self._find(pointer)
+        return self._lines.node(node) if node is not None and self._lines else FILE_START
 
     def key(self, pointer: str) -> Range:
         """Range of the key that names ``pointer`` (falls back to the value's range)."""
-        return self.keys.get(pointer) or self.value(pointer)
+        key_node, _, exact = self._find(pointer)
+        if exact and key_node is not None and self._lines:
+            return self._lines.node(key_node)
+        return self.value(pointer)
 
     def member(self, pointer: str) -> Range:
         """From the start of the key to the end of the value: the whole ``key: value`` member."""
-        key, value = self.keys.get(pointer), self.values.get(pointer)
-        if key and value:
-            return Range(key.start, value.end)
+        key_node, node, exact = self._find(pointer)
+        if exact and key_node is not None and node is not None and self._lines:
+            return Range(self._lines.node(key_node).start, self._lines.node(node).end)
         return self.value(pointer)
+
+
+def _child(node: yaml.Node, token: str) -> tuple[yaml.Node | None, yaml.Node] | None:
+    """The member ``token`` of a mapping (the last spelling wins, as in the loaded data; merged keys
+    count) or item ``token`` of a sequence."""
+    if isinstance(node, yaml.SequenceNode):
+        if token.isdigit() and int(token) < len(node.value):
+            return None, node.value[int(token)]
+        return None
+    if not isinstance(node, yaml.MappingNode):
+        return None
+    merged: list[yaml.Node] = []
+    for key_node, value_node in reversed(node.value):
+        if key_node.tag == _MERGE_TAG:
+            merged.extend(value_node.value if isinstance(value_node, yaml.SequenceNode) else [value_node])
+        elif isinstance(key_node, yaml.ScalarNode) and str(key_node.value) == token:
+            return key_node, value_node
+    for source in merged:
+        found = _child(source, token)
+        if found is not None:
+            return found
+    return None
 
 
 @dataclass
@@ -162,46 +211,22 @@ def _too_deep(text: str) -> LoadProblem | None:
     return None
 
 
-class _Mapper:
-    """Walks a composed node tree once, recording ranges and duplicate keys.
+class _Constructor(_SafeConstructor):
+    """PyYAML's safe constructor, reporting duplicate keys (PyYAML silently keeps the last one).
 
-    Each node is entered once: an alias is recorded at its own position but not expanded again, so
-    alias bombs cost no more than their text.
+    Checked before PyYAML flattens merge keys, so a key that overrides a merged one is no duplicate.
+    Aliases are constructed once (PyYAML memoizes nodes), so alias bombs cost no more than their text.
     """
 
     def __init__(self, lines: _Lines) -> None:
+        super().__init__()
         self.lines = lines
-        self.source_map = SourceMap()
         self.problems: list[LoadProblem] = []
-        self._entered: set[int] = set()
-        self._count = 0
 
-    def run(self, root: yaml.Node) -> None:
-        stack: list[tuple[yaml.Node, str]] = [(root, "")]
-        while stack:
-            node, pointer = stack.pop()
-            self.source_map.values.setdefault(pointer, self.lines.node(node))
-            if id(node) in self._entered:
-                continue
-            self._entered.add(id(node))
-            self._count += 1
-            if self._count > MAX_NODES:
-                raise _Hostile(f"more than {MAX_NODES} nodes: refused as hostile input", self.lines.node(node))
-            if isinstance(node, yaml.SequenceNode):
-                stack.extend((item, join_pointer(pointer, index)) for index, item in enumerate(node.value))
-            elif isinstance(node, yaml.MappingNode):
-                stack.extend(self._members(node, pointer))
-
-    def _members(self, node: yaml.MappingNode, pointer: str) -> list[tuple[yaml.Node, str]]:
-        children: list[tuple[yaml.Node, str]] = []
+    def construct_mapping(self, node: yaml.MappingNode, deep: bool = False) -> dict[Any, Any]:
         seen: dict[str, yaml.Node] = {}
-        merged: list[yaml.MappingNode] = []
-        for key_node, value_node in node.value:
-            if key_node.tag == _MERGE_TAG:
-                sources = value_node.value if isinstance(value_node, yaml.SequenceNode) else [value_node]
-                merged.extend(source for source in sources if isinstance(source, yaml.MappingNode))
-                continue
-            if not isinstance(key_node, yaml.ScalarNode):
+        for key_node, _ in node.value:
+            if key_node.tag == _MERGE_TAG or not isinstance(key_node, yaml.ScalarNode):
                 continue
             key = str(key_node.value)
             if key in seen:
@@ -209,24 +234,9 @@ class _Mapper:
                 self.problems.append(
                     LoadProblem(f"duplicate key {key!r} (first defined on line {first})", self.lines.node(key_node))
                 )
-                continue
-            seen[key] = key_node
-            child = join_pointer(pointer, key)
-            self.source_map.keys[child] = self.lines.node(key_node)
-            children.append((value_node, child))
-        for source in merged:
-            for key_node, value_node in source.value:
-                if isinstance(key_node, yaml.ScalarNode) and str(key_node.value) not in seen:
-                    child = join_pointer(pointer, key_node.value)
-                    self.source_map.keys.setdefault(child, self.lines.node(key_node))
-                    self.source_map.values.setdefault(child, self.lines.node(value_node))
-        return children
-
-
-class _Hostile(Exception):
-    def __init__(self, message: str, where: Range) -> None:
-        super().__init__(message)
-        self.problem = LoadProblem(message, where)
+            else:
+                seen[key] = key_node
+        return super().construct_mapping(node, deep=deep)  # type: ignore[no-any-return]
 
 
 def _yaml_problem(error: yaml.YAMLError, text: str) -> LoadProblem:
@@ -261,23 +271,17 @@ def load_yaml(path: str, text: str) -> LoadedFile:
         loaded.problems.append(deep)
     if loaded.problems:
         return loaded
-    constructor = _SafeLoader("")
     lines = _Lines(text)
+    constructor = _Constructor(lines)
     try:
         for index, node in enumerate(_compose(text)):
-            mapper = _Mapper(lines)
-            mapper.run(node)
-            loaded.problems.extend(mapper.problems)
             data = constructor.construct_document(node)
-            loaded.documents.append(Document(data, mapper.source_map, index))
-    except _Hostile as hostile:
-        loaded.problems.append(hostile.problem)
+            loaded.documents.append(Document(data, SourceMap(node, lines), index))
+        loaded.problems.extend(constructor.problems)
     except yaml.YAMLError as error:
         loaded.problems.append(_yaml_problem(error, text))
     except (RecursionError, ValueError, TypeError, OverflowError) as error:
         loaded.problems.append(LoadProblem(f"YAML value cannot be read: {error}", FILE_START))
-    finally:
-        constructor.dispose()
     return loaded
 
 
@@ -319,14 +323,11 @@ def load_json(path: str, text: str) -> LoadedFile:
         loaded.problems.append(LoadProblem(f"JSON cannot be read: {error}", FILE_START))
         return loaded
     source_map = SourceMap()
-    lines = _Lines(text)
     try:
         for node in _compose(text):
-            mapper = _Mapper(lines)
-            mapper.run(node)
-            source_map = mapper.source_map
+            source_map = SourceMap(node, _Lines(text))
             break
-    except (yaml.YAMLError, _Hostile, RecursionError):
+    except (yaml.YAMLError, RecursionError):
         # Positions are a convenience here; valid JSON that libyaml cannot compose keeps its data.
         source_map = SourceMap()
     loaded.documents.append(Document(data, source_map))
