@@ -54,8 +54,10 @@ class Settings:
         return not any(fnmatch.fnmatch(relative, glob) and hit(codes) for glob, codes in self.per_file_ignores.items())
 
     def excluded(self, path: str) -> bool:
+        if not self.exclude:
+            return False
         relative = self.relative(path)
-        parts = Path(relative).parts
+        parts = relative.split("/")
         return any(
             fnmatch.fnmatch(relative, glob) or any(fnmatch.fnmatch(part, glob) for part in parts)
             for glob in self.exclude
