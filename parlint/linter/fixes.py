@@ -448,8 +448,8 @@ def _launch_insertion(table: Any, text: str, at: Any, added: list[tuple[str, Any
     for name, value in added:
         flag = next((flag for flag in table.flags if flag.setting == name and not flag.deprecated
                      and not flag.removed), None)
-        if flag is None or value is False:
-            return None
+        if flag is None or not flag.cli or value is False:
+            return None  # a key with no command-line option (TensorRT-LLM ``moe_tensor_parallel_size``)
         words += [flag.long] if value is True else [flag.long, _yaml_scalar(value)]
     return insert_flags_after(text, at, words)
 

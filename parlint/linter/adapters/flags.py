@@ -56,7 +56,8 @@ class Flag:
     """One engine key.
 
     ``key`` is the spelling in the engine's config file (vLLM/TRT-LLM/DeepSpeed field name, SGLang's
-    dashed name); ``cli`` lists command-line spellings, the long form first. ``aliases`` are other
+    dashed name); ``cli`` lists command-line spellings, the long form first; a key with no ``cli`` has no
+    command-line option (TensorRT-LLM ``enable_attention_dp`` is YAML only). ``aliases`` are other
     config-file spellings the engine accepts (DeepSpeed ``tp.tp_size``). ``subsettings`` maps keys of
     a JSON/mapping value to canonical settings (vLLM ``eplb_config.num_redundant_experts``).
     """
@@ -73,6 +74,8 @@ class Flag:
     removed: str | None = None  # replacement spelling; the engine no longer accepts the key
     note: str = ""
     subsettings: tuple[tuple[str, str, str], ...] = ()  # (sub-key, canonical setting, kind)
+    cli_only: bool = False  # a command-line option with no config-file key (trtllm-serve ``--host``)
+    ignored_on_cli: str = ""  # why the engine parses the option but drops its value (``--cluster_size``)
 
     @property
     def long(self) -> str:
@@ -96,7 +99,7 @@ class EngineFlags:
     def by_cli(self) -> dict[str, Flag]:
         table: dict[str, Flag] = {}
         for flag in self.flags:
-            for spelling in flag.cli or ("--" + flag.key,):
+            for spelling in flag.cli:
                 table[spelling] = flag
         return table
 
@@ -104,8 +107,9 @@ class EngineFlags:
     def by_key(self) -> dict[str, Flag]:
         table: dict[str, Flag] = {}
         for flag in self.flags:
-            for key in (flag.key, *flag.aliases):
-                table[key] = flag
+            if not flag.cli_only:
+                for key in (flag.key, *flag.aliases):
+                    table[key] = flag
         return table
 
     def normalize_cli(self, spelling: str) -> str:
@@ -305,7 +309,7 @@ SGLANG = EngineFlags(
 TRTLLM = EngineFlags(
     "trtllm",
     (
-        _flag("model", STR, "model", "--model"),
+        Flag("model", STR, "model"),  # trtllm-serve takes the model as its positional argument, not ``--model``
         _flag("tensor_parallel_size", INT, "tp", "--tensor_parallel_size", "--tp_size", minimum=1),
         _flag("pipeline_parallel_size", INT, "pp", "--pipeline_parallel_size", "--pp_size", minimum=1),
         _flag("context_parallel_size", INT, "cp", "--context_parallel_size", "--cp_size", minimum=1),
@@ -314,7 +318,11 @@ TRTLLM = EngineFlags(
         Flag("moe_tensor_parallel_size", INT, "moe_tp", minimum=1, nullable=True),
         _flag("moe_cluster_parallel_size", INT, "moe_cluster", "--moe_cluster_parallel_size", "--cluster_size",
               minimum=1, nullable=True,
-              note="status \"deprecated\" in BaseLlmArgs; `--cluster_size` is silently ignored by trtllm-serve"),
+              note="status \"deprecated\" in BaseLlmArgs",
+              ignored_on_cli="trtllm-serve parses this option but drops its value: serve() passes "
+                             "moe_cluster_parallel_size= to get_llm_args(), which has no such parameter, and the "
+                             "extra keyword arguments are discarded; set moe_cluster_parallel_size in the --config "
+                             "YAML instead"),
         Flag("enable_attention_dp", BOOL, "enable_attention_dp"),
         Flag("enable_lm_head_tp_in_adp", BOOL, None),
         Flag("attention_dp_config", JSON, None),
@@ -325,7 +333,9 @@ TRTLLM = EngineFlags(
         Flag("orchestrator_type", STR, None, choices=("rpc", "ray"), nullable=True),
         Flag("kv_cache_config", JSON, None, subsettings=(("free_gpu_memory_fraction", "mem_fraction", FLOAT),
                                                          ("dtype", "kv_cache_dtype", STR))),
-        _flag("kv_cache_free_gpu_memory_fraction", FLOAT, "mem_fraction", "--kv_cache_free_gpu_memory_fraction"),
+        # The CLI puts it into ``kv_cache_config`` (``get_llm_args``); it is no top-level field of its own.
+        _flag("free_gpu_memory_fraction", FLOAT, "mem_fraction", "--free_gpu_memory_fraction",
+              "--kv_cache_free_gpu_memory_fraction", cli_only=True),
         _flag("max_seq_len", INT, "max_model_len", "--max_seq_len", nullable=True),
         _flag("max_batch_size", INT, None, "--max_batch_size", nullable=True),
         _flag("max_num_tokens", INT, None, "--max_num_tokens", nullable=True),
@@ -334,13 +344,13 @@ TRTLLM = EngineFlags(
         _flag("backend", STR, None, "--backend"),
         _flag("trust_remote_code", BOOL, None, "--trust_remote_code"),
         Flag("cuda_graph_config", JSON, None, nullable=True),
-        Flag("enable_chunked_prefill", BOOL, None),
+        _flag("enable_chunked_prefill", BOOL, None, "--enable_chunked_prefill"),
         Flag("speculative_config", JSON, None, nullable=True),
         Flag("print_iter_log", BOOL, None),
         Flag("disable_overlap_scheduler", BOOL, None),
-        _flag("host", STR, None, "--host"),
-        _flag("port", INT, None, "--port"),
-        _flag("log_level", STR, None, "--log_level"),
+        _flag("host", STR, None, "--host", cli_only=True),
+        _flag("port", INT, None, "--port", cli_only=True),
+        _flag("log_level", STR, None, "--log_level", cli_only=True),
     ),
     config_flags=("--config", "--extra_llm_api_options"),
 )
@@ -385,14 +395,14 @@ DEEPSPEED = EngineFlags(
         Flag("replace_method", STR, None),
         Flag("keep_module_on_host", BOOL, None),
         # The launcher (``deepspeed/launcher/runner.py``).
-        Flag("num_gpus", INT, "launcher_gpus", ("--num_gpus", "--num_accelerators"), minimum=1),
-        Flag("num_nodes", INT, "nnodes", ("--num_nodes",)),
-        Flag("node_rank", INT, "node_rank", ("--node_rank",), minimum=0),
-        Flag("master_addr", STR, None, ("--master_addr",)),
-        Flag("master_port", INT, None, ("--master_port",)),
-        Flag("hostfile", STR, None, ("--hostfile", "-H")),
-        Flag("include", STR, None, ("--include", "-i")),
-        Flag("exclude", STR, None, ("--exclude", "-e")),
+        Flag("num_gpus", INT, "launcher_gpus", ("--num_gpus", "--num_accelerators"), minimum=1, cli_only=True),
+        Flag("num_nodes", INT, "nnodes", ("--num_nodes",), cli_only=True),
+        Flag("node_rank", INT, "node_rank", ("--node_rank",), minimum=0, cli_only=True),
+        Flag("master_addr", STR, None, ("--master_addr",), cli_only=True),
+        Flag("master_port", INT, None, ("--master_port",), cli_only=True),
+        Flag("hostfile", STR, None, ("--hostfile", "-H"), cli_only=True),
+        Flag("include", STR, None, ("--include", "-i"), cli_only=True),
+        Flag("exclude", STR, None, ("--exclude", "-e"), cli_only=True),
     ),
     config_flags=(),
     positional_model=False,
@@ -680,6 +690,12 @@ def parse_args(engine: str, tokens: Sequence[Token]) -> ParsedArgs:
         if flag.removed:
             parsed.unknown.append(KeyNote(name, token.file, token.range, flag.note or f"{name} was removed",
                                           flag.removed))
+            continue
+        if flag.ignored_on_cli:
+            parsed.deprecated.append(KeyNote(name, token.file, token.range, f"{name}: {flag.ignored_on_cli}",
+                                             flag.key))
+            if flag.kind not in (BOOL, STORE_TRUE):
+                take_value()
             continue
         if flag.deprecated:
             parsed.deprecated.append(KeyNote(name, token.file, token.range,
