@@ -142,3 +142,14 @@ def test_sglang_attention_dp_not_dividing_tp_points_at_the_attention_dp_size() -
     assert found.range == plan.settings["attn_dp"].range
     assert found.message.endswith("use an attn-dp-size that divides TP 8: 1, 2, 4, 8")
     assert [item.message for item in found.related] == ["tp 8"]
+
+
+def test_vllm_dp_rank_outside_the_ranks_quotes_vllm_and_lists_the_ranks() -> None:
+    plan = _plan("vllm", dp=4, dp_rank=4)
+    rejection = Rejection("vllm-dp-rank-out-of-range", "data_parallel_rank (4) must be in the range [0, 4)",
+                          (plan.settings["dp_rank"], plan.settings["dp"]))
+    [found] = _run(plan, tp=1, rejections=(rejection,))
+    assert found.range == plan.settings["dp_rank"].range
+    assert found.message == ("data_parallel_rank (4) must be in the range [0, 4); with an external load balancer "
+                             "each server is one DP rank, numbered from 0: --data-parallel-size 4 takes ranks 0 to 3")
+    assert [item.message for item in found.related] == ["dp 4"]

@@ -111,3 +111,11 @@ def test_whole_stage_even_split_and_unknown_model_are_silent() -> None:
     assert _run(_plan("sglang", tp=8, ep=8), QWEN_30B, 8, MoePhase(8, 1, (16, 16))) == []
     assert _run(_plan("sglang", tp=6, ep=6), None, 6, MoePhase(6, 1, (0, 0))) == []
     assert _run(_plan("vllm", tp=8), LLAMA, 8, None) == []
+
+
+def test_trtllm_refused_moe_cluster_leaves_no_expert_group_to_judge() -> None:
+    plan = _plan("trtllm", tp=8, ep=4, moe_cluster=2)
+    rejection = Rejection("trtllm-moe-cluster-with-ep", "moe_cluster_size > 1 requires moe_ep_size == 1",
+                          (plan.settings["moe_cluster"], plan.settings["ep"]))
+    assert _run(plan, QWEN_30B, 8, MoePhase(4, 1, (32, 32)), (rejection,)) == []
+    assert len(_run(plan, QWEN_30B, 8, MoePhase(4, 1, (32, 32)))) == 1  # without the refusal: a half group

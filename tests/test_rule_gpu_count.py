@@ -173,3 +173,40 @@ def test_sglang_counts_one_replica_over_the_nodes() -> None:
     [found] = _run(deployment)
     assert found.range == plan.settings["nnodes"].range
     assert "8 GPUs do not split evenly over 3 nodes" in found.message
+
+
+def test_node_rank_counted_from_one_points_at_the_rank_and_suggests_the_last_node() -> None:
+    plan = _plan("vllm", tp=8, pp=2, nnodes=2, node_rank=2)
+    deployment = _deployment(plan, 1, [8, 8])
+    deployment.rejections.append(Rejection("vllm-node-rank-out-of-range", "--node-rank must be between 0 and 1",
+                                           (plan.settings["node_rank"], plan.settings["nnodes"])))
+    [found] = _run(deployment)
+    assert found.range == plan.settings["node_rank"].range
+    assert found.message.startswith('node rank 2 is not one of the 2 nodes: vLLM fails with "--node-rank must be '
+                                    'between 0 and 1"; node ranks count from 0, so --nnodes 2 takes ranks 0 ')
+    assert [item.message for item in found.related] == ["model meta-llama/Llama-3.1-70B-Instruct", "nnodes 2"]
+    assert found.suggestion is not None and found.suggestion.mapping == {"node_rank": 1}
+
+
+def test_node_rank_far_out_of_range_has_no_guessed_rank() -> None:
+    plan = _plan("vllm", tp=8, nnodes=2, node_rank=5)
+    deployment = _deployment(plan, 1, [8])
+    deployment.rejections.append(Rejection("vllm-node-rank-out-of-range", "--node-rank must be between 0 and 1",
+                                           (plan.settings["node_rank"], plan.settings["nnodes"])))
+    [found] = _run(deployment)
+    assert "counted from 1" not in found.message and found.suggestion is None
+
+
+def test_nnodes_with_ray_points_at_the_backend_and_names_both_ways_out() -> None:
+    plan = _plan("vllm", tp=8, pp=2, executor_backend="ray", nnodes=2)
+    message = "nnodes > 1 can only be set when distributed executor backend is mp, uni or external_launcher."
+    deployment = _deployment(plan, 1, [8, 8])
+    deployment.rejections.append(Rejection("vllm-nnodes-executor-backend", message,
+                                           (plan.settings["nnodes"], plan.settings["executor_backend"])))
+    [found] = _run(deployment)
+    assert found.range == plan.settings["executor_backend"].range
+    assert found.message.startswith(f"--nnodes 2 with executor backend 'ray': vLLM fails with \"{message}\"")
+    assert "remove executor-backend and start the command on each of the 2 nodes" in found.message
+    assert "or remove --nnodes and start the ray cluster across the nodes" in found.message
+    assert "nnodes 2" in [item.message for item in found.related]
+    assert found.suggestion is not None and found.suggestion.mapping == {"executor_backend": "mp", "nnodes": 2}

@@ -52,3 +52,22 @@ def test_tp_group_across_nodes_warns_and_relates_the_node_layout() -> None:
     assert found.message.startswith("tensor parallel group of 16 GPUs spans 2 nodes of 8 GPUs")
     assert found.message.endswith("keep TP 8 inside a node and use 2 pipeline stages across nodes")
     assert [item.message for item in found.related] == ["nnodes 2"]
+
+
+def test_sglang_dense_tp_between_one_and_tp_quotes_sglang_at_the_override() -> None:
+    from parlint.linter.mapping import Rejection
+
+    plan = DeclaredPlan("sglang", FILE, Range.of(1, 1, 9, 1))
+    plan.settings["tp"] = Sourced(8, FILE, Range.of(3, 10, 3, 11), "tp-size")
+    plan.settings["moe_dense_tp"] = Sourced(4, FILE, Range.of(6, 20, 6, 21), "moe-dense-tp-size")
+    message = "moe_dense_tp_size only supports None, 1, or tp_size currently"
+    stage = Stage(0, (0, 0), tuple(range(8)), attn_tp=8, ffn_tp=4)
+    deployment = Deployment(plan, None, 1, [stage], rejections=[
+        Rejection("sglang-moe-dense-tp", message, (plan.settings["moe_dense_tp"], plan.settings["tp"]))])
+    [found] = rule.check(LintContext(FILE, deployments=[DeploymentFacts(deployment)]))
+    assert found.severity is None and found.range == plan.settings["moe_dense_tp"].range
+    assert found.message.startswith(f"dense FFN tensor parallel size 4 with tensor parallel size 8: SGLang fails "
+                                    f"with \"{message}\"")
+    assert found.message.endswith("write 1 or 8, or remove it")
+    assert [item.message for item in found.related] == ["tp-size 8"]
+    assert found.suggestion is not None and found.suggestion.mapping == {"moe_dense_tp": 1}

@@ -85,3 +85,16 @@ def test_whole_expert_ep_and_consistent_trtllm_sizes_are_silent() -> None:
     assert _run(_plan("trtllm", tp=8, ep=8, moe_tp=1), DEEPSEEK, MoePhase(8, 1, (32, 32))) == []
     assert _run(_plan("trtllm", tp=8), DEEPSEEK, MoePhase(1, 8, (256, 256))) == []  # PL301's case
     assert _run(_plan("sglang", tp=8, ep=4), None, MoePhase(4, 2, (0, 0))) == []
+
+
+def test_trtllm_moe_cluster_with_ep_points_at_the_cluster_size() -> None:
+    plan = _plan("trtllm", tp=8, ep=4, moe_cluster=2)
+    rejection = Rejection("trtllm-moe-cluster-with-ep", "moe_cluster_size > 1 requires moe_ep_size == 1",
+                          (plan.settings["moe_cluster"], plan.settings["ep"]))
+    [found] = _run(plan, DEEPSEEK, MoePhase(4, 1, (64, 64)), rejections=(rejection,))
+    assert found.range == plan.settings["moe_cluster"].range
+    assert found.message.startswith('moe_cluster_parallel_size 2 with moe_expert_parallel_size 4: TensorRT-LLM fails '
+                                    'with "moe_cluster_size > 1 requires moe_ep_size == 1"')
+    assert "(`moe_expert_parallel_size: 8`, `moe_tensor_parallel_size: 1`)" in found.message
+    assert [item.message for item in found.related] == ["ep = 4"]
+    assert found.suggestion is not None and found.suggestion.mapping == {"ep": 8, "moe_tp": 1}

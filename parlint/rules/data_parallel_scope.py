@@ -6,8 +6,8 @@ the model); DP presented as a latency measure (objective ``latency`` with replic
 TP on the same GPUs is valid); and engine DP semantics that cannot work: SGLang ``--dp-size`` replicas
 across nodes, ``--dp-size`` together with ``--attn-dp-size``, the deprecated ``--enable-dp-attention``
 without a DP degree (a no-op, warning), an attention DP size that does not divide TP; vLLM replica
-groups (``data_parallel_size / data_parallel_size_local``) that do not tile ``--nnodes``, and a local
-DP size above the DP size.
+groups (``data_parallel_size / data_parallel_size_local``) that do not tile ``--nnodes``, a local
+DP size above the DP size, and a ``--data-parallel-rank`` that is not one of the DP ranks.
 
 Why: DP operates outside the model, parallelizes requests, does not split parameters and does not
 reduce single-request latency (seed 2.1); treating DP as a latency optimization is an invalid plan
@@ -19,7 +19,9 @@ are not supported."``); ``--enable-dp-attention`` only rewrites ``--dp-size N`` 
 N`` (``parallel_hook.handle_deprecated_dp_attention``), so with DP 1 it does nothing. vLLM 0.33
 (``ParallelConfig.__post_init__``, ``_validate_parallel_config``) refuses ``"Invalid data parallel
 configuration: nnodes (2) must be divisible by the number of data parallel node groups (4)"`` and
-``"data_parallel_size_local (…) must be <= data_parallel_size (…)"``.
+``"data_parallel_size_local (…) must be <= data_parallel_size (…)"``; ``ParallelConfig.__post_init__``
+refuses ``"data_parallel_rank (4) must be in the range [0, 4)"`` (the ranks of an external load balancer
+count from 0).
 
 Example (bad), SGLang replicas across two nodes::
 
@@ -67,6 +69,8 @@ DP_REJECTIONS = {
                                           "attn-dp-size that divides TP {tp}: {tp_divisors}",
     "vllm-dp-local-exceeds-dp": "data-parallel-size-local counts the replicas on this node, so it is at most "
                                 "data-parallel-size",
+    "vllm-dp-rank-out-of-range": "with an external load balancer each server is one DP rank, numbered from 0: "
+                                 "--data-parallel-size {dp} takes ranks {dp_ranks}",
 }
 # Where the value to change is not the first one the engine names.
 DP_REJECTION_AT = {"sglang-tp-not-divisible-by-attn-dp": ("attn_dp", "dp")}
@@ -159,6 +163,8 @@ def _rejection(facts: DeploymentFacts, rejection: Rejection) -> Iterator[Finding
     values: dict[str, Any] = {name: plan.get(name, 1) for name in ("dp", "tp", "nnodes")}
     tp = values["tp"] if isinstance(values["tp"], int) and values["tp"] > 0 else 1
     values["tp_divisors"] = ", ".join(str(size) for size in range(1, tp + 1) if tp % size == 0)
+    dp = values["dp"] if isinstance(values["dp"], int) and values["dp"] > 0 else 1
+    values["dp_ranks"] = "0" if dp == 1 else f"0 to {dp - 1}"
     remedy = DP_REJECTIONS[rejection.kind].format(**values)
     prefix = DP_REJECTION_VALUES.get(rejection.kind, "").format(**values)
     preferred = [source for name in DP_REJECTION_AT.get(rejection.kind, ()) if (source := plan.source(name))]

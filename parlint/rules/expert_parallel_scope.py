@@ -59,6 +59,8 @@ SPLIT_KINDS = frozenset({
     "vllm-eplb-uneven-experts", "sglang-experts-not-divisible-by-ep", "deepspeed-experts-not-divisible-by-ep",
 })
 SPAN_KINDS = frozenset({"sglang-tp-not-divisible-by-ep"})
+# MoE sizes the engine refuses outright (PL401 reports them): no expert group is built to judge.
+REFUSED_MOE_KINDS = frozenset({"trtllm-moe-cluster-with-ep"})
 EPLB_KINDS = frozenset({"vllm-eplb-without-ep", "vllm-eplb-without-parallelism", "vllm-redundant-without-eplb"})
 
 
@@ -136,7 +138,8 @@ def _span(facts: DeploymentFacts, stage: Stage) -> Iterator[Finding]:
         yield rejection_finding(plan, rejection, f"the expert group must tile the stage's {stage.size} GPUs: "
                                 f"{quoted(rejection.message)}")
     group = stage.moe.ep * stage.moe.expert_tp
-    if rejected or group < 1 or group >= stage.size or stage.size % group:
+    refused = rejected or rejections_of(facts.deployment, REFUSED_MOE_KINDS)
+    if refused or group < 1 or group >= stage.size or stage.size % group:
         return
     at = first_source(plan, "ep", "moe_dp", "tp")
     if at is None:

@@ -3,7 +3,9 @@
 What: compares every GPU supply a file states (a plan's ``gpus``, ``nnodes`` x GPUs per node, a
 Kubernetes, Helm or SkyPilot GPU request, ``CUDA_VISIBLE_DEVICES``, a DeepSpeed-MII ``device_map``)
 with the count the structural mapping derives: replicas x the GPUs of every pipeline stage, in all,
-per node, or per engine process.
+per node, or per engine process. Across nodes it also reports the node arithmetic vLLM and SGLang refuse:
+GPUs that do not split evenly over ``--nnodes``, a ``--node-rank`` outside ``0 .. nnodes - 1``, and
+``--nnodes`` with an executor backend that does not start one process per node.
 Too few GPUs is an error; more than the mapping uses is a warning (idle GPUs), except when the declared
 count is the mechanical product of all parallel degrees: that is an error (seed 7), and the message
 names the degrees that reuse GPUs (EP runs on the GPUs of the stage, not on GPUs of its own).
@@ -15,7 +17,10 @@ adds no GPUs"); vLLM's EP is TP x DP on the same GPUs (``FusedMoEParallelConfig.
 needs ``moe_tp x moe_ep = tp``. A process that sees fewer GPUs than its share fails at start-up,
 vLLM ``ParallelConfig.__post_init__``: ``"World size (4) is larger than the number of available GPUs
 (1) in this node."``; MII ``_allocate_devices``: ``"Only able to place 1 replicas, but 2 replicas were
-requested."`` Extra GPUs are silently left idle.
+requested."`` Extra GPUs are silently left idle. vLLM's ``EngineArgs.create_engine_config`` refuses
+``"--node-rank must be between 0 and 1"`` for ``--nnodes 2 --node-rank 2`` (ranks count from 0), and
+``ParallelConfig.__post_init__`` ``"nnodes > 1 can only be set when distributed executor backend is mp,
+uni or external_launcher."`` (with Ray the Ray cluster spans the nodes, not ``--nnodes``).
 
 Example (bad), a pod that can see one GPU for a TP 4 engine::
 
@@ -60,6 +65,10 @@ DEVICE_MAP_REJECTIONS = frozenset({"mii-device-map-replicas", "mii-device-map-gr
 # vLLM ``EngineArgs.create_engine_config`` and SGLang ``check_server_args``: the GPUs must split evenly over
 # ``--nnodes`` (SGLang counts one replica's TP x PP, vLLM the whole world).
 NODE_SPLIT_REJECTIONS = frozenset({"vllm-world-not-divisible-by-nnodes", "sglang-tp-pp-not-divisible-by-nnodes"})
+# vLLM ``EngineArgs.create_engine_config``: this node's rank among ``--nnodes``.
+NODE_RANK = "vllm-node-rank-out-of-range"
+# vLLM ``ParallelConfig.__post_init__``: ``--nnodes`` starts one process per node, which only these backends do.
+NODES_BACKEND = "vllm-nnodes-executor-backend"
 # The degrees a mechanical count multiplies, in the order people write them (Deployment.degree_product).
 PRODUCT_DEGREES = (("dp", "DP"), ("tp", "TP"), ("pp", "PP"), ("ep", "EP"), ("cp", "CP"))
 
@@ -248,6 +257,41 @@ def _node_split(facts: DeploymentFacts, rejection: Rejection) -> Iterator[Findin
                            for source in rejection.sources if source is not at])
 
 
+def _node_rank(facts: DeploymentFacts, rejection: Rejection) -> Iterator[Finding]:
+    """vLLM numbers the nodes of ``--nnodes`` from 0; the head node is rank 0."""
+    plan = facts.plan
+    at, nnodes = plan.source("node_rank"), plan.get("nnodes", 1)
+    if at is None or not isinstance(nnodes, int):
+        return
+    ranks = "0" if nnodes == 1 else f"0 (the head node) to {nnodes - 1}"
+    message = (f"node rank {at.value} is not one of the {_plural(nnodes, 'node')}: vLLM fails with "
+               f"\"{rejection.message}\"; node ranks count from 0, so --nnodes {nnodes} takes ranks {ranks}")
+    if nnodes == 1:
+        message += "; a single-node deployment needs no --node-rank"
+    suggestion = None
+    if at.value == nnodes:  # ranks counted from 1: the last node is rank nnodes - 1
+        message += f"; counted from 1 this is the last node, rank {nnodes - 1}"
+        suggestion = Suggestion(f"--node-rank {nnodes - 1}", {"node_rank": nnodes - 1})
+    yield finding(at, message, related=related_values(plan, "nnodes"), suggestion=suggestion)
+
+
+def _nodes_backend(facts: DeploymentFacts, rejection: Rejection) -> Iterator[Finding]:
+    """``--nnodes`` makes vLLM start its own worker process per node; Ray places workers itself."""
+    plan = facts.plan
+    at, nnodes = plan.source("executor_backend"), plan.get("nnodes")
+    if at is None or not isinstance(nnodes, int):
+        return
+    gpus = facts.deployment.gpus_total
+    message = (f"--nnodes {nnodes} with executor backend {at.value!r}: vLLM fails with \"{rejection.message}\"; "
+               f"--nnodes starts one vLLM process per node (backend mp, the default), while {at.value} places the "
+               f"{_plural(gpus, 'GPU')} of the mapping over its own cluster: either remove "
+               f"{at.spelling or 'the executor backend'} and start the command on each of the {nnodes} nodes with "
+               f"its --node-rank, or remove --nnodes and start the {at.value} cluster across the nodes")
+    yield finding(at, message, related=related_values(plan, "nnodes", "node_rank"),
+                  suggestion=Suggestion(f"executor backend mp on {_plural(nnodes, 'node')}",
+                                        {"executor_backend": "mp", "nnodes": nnodes}))
+
+
 def check(ctx: LintContext) -> Iterator[Finding]:
     for facts in ctx.deployments:
         for rejection in facts.deployment.rejections:
@@ -255,6 +299,10 @@ def check(ctx: LintContext) -> Iterator[Finding]:
                 yield from _device_map(facts, rejection)
             elif rejection.kind in NODE_SPLIT_REJECTIONS:
                 yield from _node_split(facts, rejection)
+            elif rejection.kind == NODE_RANK:
+                yield from _node_rank(facts, rejection)
+            elif rejection.kind == NODES_BACKEND:
+                yield from _nodes_backend(facts, rejection)
         if facts.deployment.gpus_total <= 0 or not facts.deployment.stages:
             continue
         for supply in facts.plan.supply:

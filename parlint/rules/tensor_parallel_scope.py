@@ -5,7 +5,8 @@ divisible by attention TP; KV heads divisible by TP, or TP a multiple of the KV 
 head is replicated); the dense FFN width divisible by TP; vLLM's padded vocabulary divisible by TP;
 every shard of a block- or group-quantized layer a whole number of blocks. It warns when a TP group
 is larger than a node (TP belongs inside the NVLink domain; cross-node structure is PP). It rejects
-plans that claim TP over embeddings, norms, routers or the whole model.
+plans that claim TP over embeddings, norms, routers or the whole model, and an SGLang dense-FFN TP
+(``moe-dense-tp-size``) other than 1 or the TP size.
 
 Why: TP is operator-level parallelism (seed 2.2): it splits heads and hidden dimensions inside one
 layer. The engines refuse degrees that do not divide these dimensions at start-up, after the weights
@@ -14,7 +15,8 @@ are downloaded: vLLM ``"Total number of attention heads (64) must be divisible b
 ``MergedColumnParallelLinear`` for the FFN, ``VocabParallelEmbedding`` for the padded vocabulary and
 ``validate_fp8_block_shape`` for FP8 blocks; SGLang applies the same head rules to its attention-TP
 group (``tp / attn-dp-size``); TensorRT-LLM asserts ``num_heads % tp_size == 0`` and replicates KV
-heads. Embeddings, norms and routers are not TP's scope (seed 2.2, 7).
+heads; SGLang's ``validation_hook.check_server_args`` refuses ``"moe_dense_tp_size only supports None,
+1, or tp_size currently"``. Embeddings, norms and routers are not TP's scope (seed 2.2, 7).
 
 Example (bad), Llama-3.1-70B has 64 heads and 8 KV heads::
 
@@ -37,7 +39,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 from parlint.linter.constraints import tp_problems, valid_tp_sizes
-from parlint.linter.context import DeploymentFacts, LintContext, finding
+from parlint.linter.context import DeploymentFacts, LintContext, finding, related_values
 from parlint.linter.diagnostics import Applicability, Finding, Severity, Suggestion
 from parlint.linter.fixes import settings_fix
 
@@ -52,6 +54,8 @@ OUTSIDE_TP_SCOPE = frozenset(
      "routing", "gate", "model", "whole-model", "whole_model", "all", "entire-model"}
 )
 DEFAULT_NODE_SIZE = 8
+# SGLang ``validation_hook.check_server_args`` refuses this dense-FFN TP (derive.py Rejection kind).
+DENSE_TP_REJECTION = "sglang-moe-dense-tp"
 
 
 def _divisibility(facts: DeploymentFacts) -> Iterator[Finding]:
@@ -137,8 +141,31 @@ def _scope(facts: DeploymentFacts) -> Iterator[Finding]:
         )
 
 
+def _dense_tp_override(facts: DeploymentFacts) -> Iterator[Finding]:
+    """SGLang shards the dense FFN of a MoE model either not at all or over the whole TP group."""
+    plan = facts.plan
+    at, tp = plan.source("moe_dense_tp"), plan.get("tp", 1)
+    rejection = next((found for found in facts.deployment.rejections if found.kind == DENSE_TP_REJECTION), None)
+    if at is None or rejection is None:
+        return
+    layers = "dense FFN layers"
+    model = facts.model
+    if model is not None and model.moe is not None and model.moe.dense_layers:
+        layers = f"{len(model.moe.dense_layers)} dense FFN layers of {model.id}"
+    yield finding(
+        at,
+        f"dense FFN tensor parallel size {at.value} with tensor parallel size {tp}: SGLang fails with "
+        f"\"{rejection.message}\"; the {layers} run either whole on every GPU ({at.spelling or 'moe-dense-tp-size'} "
+        f"1, the usual choice beside attention DP) or sharded over the whole TP group ({tp}): write 1 or {tp}, "
+        "or remove it",
+        related=related_values(plan, "tp", "attn_dp"),
+        suggestion=Suggestion("dense FFN replicated on every GPU (moe-dense-tp-size 1)", {"moe_dense_tp": 1}),
+    )
+
+
 def check(ctx: LintContext) -> Iterator[Finding]:
     for facts in ctx.deployments:
         yield from _divisibility(facts)
+        yield from _dense_tp_override(facts)
         yield from _node_span(facts)
         yield from _scope(facts)

@@ -2,8 +2,8 @@
 
 What: reports a MoE phase that runs expert parallelism and tensor parallelism inside experts at once
 (expert TP > 1 with EP > 1: SGLang ``ep-size`` below ``tp-size``, TensorRT-LLM
-``moe_tensor_parallel_size`` > 1, Megatron ETP > 1), and TensorRT-LLM MoE sizes whose product is not
-the tensor parallel size.
+``moe_tensor_parallel_size`` > 1, Megatron ETP > 1), TensorRT-LLM MoE sizes whose product is not
+the tensor parallel size, and a TensorRT-LLM MoE cluster size combined with expert parallelism.
 
 Why: TP applies to attention and the dense FFN, EP to expert instances; they are different submodules
 and must not be multiplied (seed §4), and TP inside experts by default is an invalid pattern (seed §7).
@@ -11,7 +11,9 @@ The engines make the product explicit: SGLang derives ``moe_tp_size = tp_size //
 (``runtime_context.derive_parallel_widths``), so ``--tp-size 8 --ep-size 4`` cuts every expert in two;
 TensorRT-LLM's ``MappingBase.__init__`` requires ``"moe_tp_size * moe_ep_size * moe_cluster_size must
 equal to moe_world_size"`` (the TP size), so writing both as the TP size (``8 x 8 = 64``) is refused
-(``shared/reference/frameworks.md`` §2.1, §4.3). A GPU request equal to TP x EP is reported by PL101.
+(``shared/reference/frameworks.md`` §2.1, §4.3); the same function asserts ``"moe_cluster_size > 1 requires
+moe_ep_size == 1"``: the deprecated cluster split is a third way to divide the MoE group and excludes EP.
+A GPU request equal to TP x EP is reported by PL101.
 
 Example (bad), SGLang on 8 GPUs::
 
@@ -29,6 +31,7 @@ TensorRT-LLM ``moe_expert_parallel_size`` equal to ``tensor_parallel_size`` with
 from __future__ import annotations
 
 from collections.abc import Iterator
+from dataclasses import replace
 
 from parlint.linter.constraints import expert_shard_problems, experts_per_rank
 from parlint.linter.context import DeploymentFacts, LintContext, finding
@@ -51,6 +54,7 @@ SEVERITY = "error"
 FIXABLE = False
 
 PRODUCT_KINDS = frozenset({"trtllm-moe-tp-ep-product"})
+CLUSTER_KINDS = frozenset({"trtllm-moe-cluster-with-ep"})
 
 
 def _experts_sliced_under_ep(facts: DeploymentFacts) -> Iterator[Finding]:
@@ -121,9 +125,31 @@ def _trtllm_product(facts: DeploymentFacts) -> Iterator[Finding]:
     )
 
 
+def _trtllm_cluster(facts: DeploymentFacts) -> Iterator[Finding]:
+    """TensorRT-LLM ``MappingBase.__init__``: a MoE cluster size above 1 needs ``moe_ep_size == 1``."""
+    plan = facts.plan
+    at = plan.source("moe_cluster")
+    if at is None:
+        return
+    tp = _written_int(plan, "tp") or 1
+    remedy, settings = ep_remedy(plan, tp)
+    for rejection in rejections_of(facts.deployment, CLUSTER_KINDS):
+        ep = plan.source("ep")
+        ep_text = f"moe_expert_parallel_size {ep.value}" if ep is not None else "expert parallelism"
+        found = rejection_finding(
+            plan, rejection,
+            f"moe_cluster_parallel_size {at.value} with {ep_text}: TensorRT-LLM fails with "
+            f"\"{quoted(rejection.message)}\"; the cluster split (deprecated) is another way to divide the MoE "
+            f"group of {tp} GPUs and cannot be combined with EP: remove moe_cluster_parallel_size and spread whole "
+            f"experts over the {tp} GPUs ({remedy})",
+            at,
+        )
+        yield replace(found, suggestion=Suggestion(f"expert parallelism over the {tp} GPUs, no MoE cluster", settings))
+
+
 def check(ctx: LintContext) -> Iterator[Finding]:
     for facts in ctx.deployments:
-        product = list(_trtllm_product(facts))
+        product = list(_trtllm_product(facts)) + list(_trtllm_cluster(facts))
         yield from product
         if not product:  # a refused product has no MoE phase to judge
             yield from _experts_sliced_under_ep(facts)
