@@ -208,3 +208,17 @@ def test_mii_tp2_replicas4_is_8_gpus() -> None:
     assert mapped.stages[0].gpus == (4, 5) and not mapped.rejections
     assert "mii-device-map-group-size" in kinds(build("mii", None, tp=2, replicas=1, device_map={"h": [[0, 1, 2]]}))
     assert "mii-device-map-replicas" in kinds(build("mii", None, tp=2, replicas=1, device_map={"h": [[0, 1], [2, 3]]}))
+
+
+def test_plan_ep_smaller_than_its_stage_is_a_partial_expert_group_not_expert_tp() -> None:
+    from parlint.linter.plan import DeclaredStage
+
+    declared = plan("parlint")
+    half = DeclaredStage((0, 61), tuple(range(8)), 1, 4, "plan.yaml", WHERE)
+    stated = DeclaredStage((0, 61), tuple(range(8)), 2, 4, "plan.yaml", WHERE, tp_scope=("attention", "experts"))
+    declared.stages = [half]
+    [stage] = derive(declared, DEEPSEEK_V3).stages
+    assert stage.moe is not None and (stage.moe.ep, stage.moe.expert_tp, stage.size) == (4, 1, 8)
+    declared.stages = [stated]
+    [stage] = derive(declared, DEEPSEEK_V3).stages
+    assert stage.moe is not None and (stage.moe.ep, stage.moe.expert_tp) == (4, 2)

@@ -465,8 +465,10 @@ def _mii(ctx: _Context) -> Deployment:
 
 def _parlint_plan(ctx: _Context) -> Deployment:
     """A ParallelPlan states its stages: they are kept as declared (not re-derived), so the rules can check
-    contiguity, overlap and GPU disjointness. Attention DP fills the stage's GPUs beside TP x SP; expert
-    TP fills them beside EP."""
+    contiguity, overlap and GPU disjointness. Attention DP fills the stage's GPUs beside TP x SP. Experts
+    get no TP unless the stage says so (``tp_applies_to: [..., experts]``: the stage's TP): an ``ep``
+    smaller than the stage is an expert group that does not span it (seed §2.4, §3: EP ≈ GPU_total, no
+    TP inside experts by default), never an implied expert TP."""
     stages = []
     for index, declared in enumerate(ctx.plan.stages):
         gpus = declared.gpus or ()
@@ -475,7 +477,7 @@ def _parlint_plan(ctx: _Context) -> Deployment:
         phase = None
         if declared.expert_parallel is not None:
             ep = declared.expert_parallel
-            expert_tp = len(gpus) // ep if gpus and len(gpus) % ep == 0 else 1
+            expert_tp = tp if "experts" in declared.tp_scope else 1
             if declared.experts_per_gpu is not None:
                 per_gpu = (declared.experts_per_gpu, declared.experts_per_gpu)
             else:
