@@ -50,8 +50,52 @@ def test_tp_group_across_nodes_warns_and_relates_the_node_layout() -> None:
     [found] = rule.check(LintContext(FILE, deployments=[DeploymentFacts(deployment)]))
     assert found.severity == Severity.WARNING and found.range == plan.settings["tp"].range
     assert found.message.startswith("tensor parallel group of 16 GPUs spans 2 nodes of 8 GPUs")
-    assert found.message.endswith("keep TP 8 inside a node and use 2 pipeline stages across nodes")
+    assert found.message.endswith("keep TP 8 inside a node and use 2 pipeline stages across nodes (PP 2 x TP 8 "
+                                  "on the same 16 GPUs)")
     assert [item.message for item in found.related] == ["nnodes 2"]
+    assert found.suggestion is not None and found.suggestion.mapping["pp"] == 2
+    assert found.suggestion.mapping["tp"] == 8
+
+
+def _span_over_small_nodes(gpu: str | None) -> Finding:
+    """Llama-3.1-405B as TP 8 x PP 2 on nodes of 4 GPUs (the Slurm fixture's mapping)."""
+    from parlint.linter.models.catalog import lookup
+    from parlint.linter.models.hardware import find_gpu
+
+    hit = lookup("meta-llama/Llama-3.1-405B-Instruct")
+    assert hit is not None
+    model = hit.structure
+    plan = DeclaredPlan("vllm", FILE, Range.of(1, 1, 9, 1))
+    plan.settings["tp"] = Sourced(8, FILE, Range.of(3, 23, 3, 24), "--tensor-parallel-size")
+    plan.settings["pp"] = Sourced(2, FILE, Range.of(4, 25, 4, 26), "--pipeline-parallel-size")
+    stages = [Stage(index, (index * 63, index * 63 + 63), tuple(range(index * 8, index * 8 + 8)), attn_tp=8,
+                    ffn_tp=8) for index in range(2)]
+    deployment = Deployment(plan, model, 1, stages, gpus_per_node=4)
+    facts = DeploymentFacts(deployment, gpu=find_gpu(gpu) if gpu else None)
+    [found] = [item for item in rule.check(LintContext(FILE, deployments=[facts])) if item.severity]
+    return found
+
+
+def test_cross_node_message_and_suggestion_name_the_same_mapping_on_the_same_gpus() -> None:
+    found = _span_over_small_nodes(None)
+    assert "keep TP 4 inside a node and use 4 pipeline stages across nodes (PP 4 x TP 4 on the same 16 GPUs)" in (
+        found.message)
+    assert found.suggestion is not None
+    assert found.suggestion.summary == "PP 4 x TP 4 on the same 16 GPUs: 4 stages of 4 GPUs, TP inside a node"
+    mapping = found.suggestion.mapping
+    assert (mapping["pp"], mapping["tp"], mapping["gpus_total"]) == (4, 4, 16)
+    assert [stage["gpus"] for stage in mapping["stages"]] == [4, 4, 4, 4]
+    assert mapping["stages"][0]["layers"][0] == 0 and mapping["stages"][-1]["layers"][1] == 126
+
+
+def test_cross_node_suggestion_says_why_the_planner_picks_fewer_gpus() -> None:
+    found = _span_over_small_nodes("H100")
+    assert found.suggestion is not None
+    summary = found.suggestion.summary
+    assert summary.startswith("PP 4 x TP 4 on the same 16 GPUs: 4 stages of 4 GPUs, TP inside a node; the planner "
+                              "would choose PP 3, 4 GPUs per stage")
+    assert "because it takes as few pipeline stages as hold the model: PP 3: one stage cannot hold" in summary
+    assert found.suggestion.mapping["pp"] == 4 and found.suggestion.mapping["planner"]["pp"] == 3
 
 
 def test_sglang_dense_tp_between_one_and_tp_quotes_sglang_at_the_override() -> None:

@@ -37,6 +37,7 @@ item, a shell word, a Helm value, a Python argument); it changes the GPU count.
 from __future__ import annotations
 
 from collections.abc import Iterator
+from typing import Any
 
 from parlint.linter.constraints import tp_problems, valid_tp_sizes
 from parlint.linter.context import DeploymentFacts, LintContext, finding, related_values
@@ -96,29 +97,68 @@ def _node_span(facts: DeploymentFacts) -> Iterator[Finding]:
     group = deployment.stages[0].attn_tp * deployment.stages[0].attn_dp
     if int(tp_source.value) > node and group > node:
         nodes = -(-group // node)
+        inner_tp = _tp_inside_node(facts, group, node)
+        per_replica = sum(stage.size for stage in deployment.stages)
+        stages = per_replica // inner_tp
         related = [(source, f"{source.spelling or name} {source.value}")
                    for name, source in (("nnodes", plan.source("nnodes")), ("GPUs per node", plan.gpus_per_node))
                    if source is not None]
+        replica = " per replica" if deployment.replicas > 1 else ""
         yield finding(
             tp_source,
             f"tensor parallel group of {group} GPUs spans {nodes} nodes of {node} GPUs: TP all-reduces every "
-            f"layer over the inter-node network; keep TP {node} inside a node and use {nodes} pipeline stages "
-            f"across nodes",
+            f"layer over the inter-node network; keep TP {inner_tp} inside a node and use {stages} pipeline stages "
+            f"across nodes (PP {stages} x TP {inner_tp} on the same {per_replica} GPUs{replica})",
             related=related,
             severity=Severity.WARNING,
-            suggestion=_planned(facts),
+            suggestion=_across_nodes(facts, inner_tp, stages),
         )
 
 
-def _planned(facts: DeploymentFacts) -> Suggestion | None:
-    """The planner's structural mapping for the same GPUs (needs the model and the GPU type)."""
-    if facts.model is None or facts.gpu is None:
-        return None
-    from parlint.linter.planner import suggestion_for
+def _tp_inside_node(facts: DeploymentFacts, group: int, node: int) -> int:
+    """The largest TP that fits a node, divides the group (so the same GPUs form whole stages) and, when the
+    model is known, is valid for it."""
+    model = facts.model
+    sizes = valid_tp_sizes(model, facts.plan.engine, node) if model is not None else [node]
+    return max((size for size in sizes if group % size == 0), default=1)
 
-    deployment = facts.deployment
-    return suggestion_for(facts.model, gpus=deployment.gpus_total, gpu=facts.gpu,
-                          gpus_per_node=deployment.gpus_per_node, engine=facts.plan.engine, objective=facts.objective)
+
+def _across_nodes(facts: DeploymentFacts, inner_tp: int, stages: int) -> Suggestion | None:
+    """The message's mapping (TP inside a node, PP across nodes, on the file's GPUs): in the planner's words
+    when the planner picks the same mapping for these GPUs, else with what it would pick and why (the
+    planner needs the model and the GPU type)."""
+    model, deployment, engine = facts.model, facts.deployment, facts.plan.engine
+    if model is not None and stages > model.num_layers:
+        return None
+    from parlint.linter.planner import NoPlan, layer_split, plan_deployment
+
+    gpus = deployment.gpus_total
+    layers = layer_split(engine, model.num_layers, stages) if model is not None else [(0, 0)] * stages
+    mapping: dict[str, Any] = {
+        "gpus_total": gpus, "gpus_per_replica": stages * inner_tp, "replicas": deployment.replicas, "pp": stages,
+        "tp": inner_tp, "stages": [{"layers": list(layer_range), "gpus": inner_tp} for layer_range in layers],
+    }
+    summary = (f"PP {stages} x TP {inner_tp} on the same {gpus} GPUs: {stages} stages of {inner_tp} GPUs, TP "
+               "inside a node")
+    if model is not None and model.is_moe:
+        mapping["ep"] = inner_tp
+        summary += f", EP {inner_tp} over each stage's GPUs"
+    if model is None or facts.gpu is None:
+        return Suggestion(summary, mapping)
+    planned = plan_deployment(model, gpus=gpus, gpu=facts.gpu, gpus_per_node=deployment.gpus_per_node or 8,
+                              engine=engine, objective=facts.objective or "throughput")
+    if isinstance(planned, NoPlan):
+        summary += f"; the planner finds no mapping that fits these GPUs: {planned.reason}"
+        return Suggestion(summary, mapping)
+    same_structure = (planned.pp, planned.stage_size, planned.gpus_used) == (stages, inner_tp, gpus)
+    if same_structure and planned.attn_tp == inner_tp:
+        return Suggestion(planned.summary(), planned.mapping())  # the planner's own words for the same mapping
+    step = "operator" if same_structure else "structural"
+    reason = next(item.reason for item in planned.steps if item.step == step)
+    why = "it takes as few pipeline stages as hold the model" if planned.pp < stages else f"its {step} step"
+    summary += f"; the planner would choose {planned.summary()}, because {why}: {reason}"
+    mapping["planner"] = planned.mapping()
+    return Suggestion(summary, mapping)
 
 
 def _scope(facts: DeploymentFacts) -> Iterator[Finding]:
