@@ -4,8 +4,8 @@ rules that both the rules and the planner use.
 Each check names the engine source it mirrors (``shared/reference/frameworks.md``):
 
 - heads: vLLM ``ModelConfig.verify_with_parallel_config``; SGLang/vLLM ``QKVParallelLinear``;
-  TensorRT-LLM ``Attention.__init__``; Megatron ``TransformerConfig.__post_init__``; FastGen
-  ``get_local_heads``.
+  TensorRT-LLM ``Attention.__init__``; Megatron ``TransformerConfig.__post_init__``; DeepSpeed-MII (FastGen)
+  ``get_local_heads``, whose KV-group rules imply heads % TP == 0 (it states no heads % TP check of its own).
 - KV heads: ``QKVParallelLinear`` (vLLM, SGLang on the attention-TP group), Megatron
   ``num_query_groups``, FastGen ``get_local_heads``: if TP >= KV then TP % KV == 0 (each KV head is
   copied TP / KV times), else KV % TP == 0. TensorRT-LLM uses ceil division and replicates instead.
@@ -128,7 +128,11 @@ EXPERT_SHARD_ENGINES = frozenset({"vllm", "sglang"})
 
 def expert_shard_problems(model: ModelStructure, expert_tp: int) -> list[ShardProblem]:
     """Why cutting every routed expert into ``expert_tp`` slices misfits the expert FFN width or its
-    quantization blocks; engine-neutral (see ``EXPERT_SHARD_ENGINES`` for the engines that refuse it)."""
+    quantization blocks; engine-neutral (see ``EXPERT_SHARD_ENGINES`` for the engines that refuse it).
+
+    Every block dimension is checked, as vLLM ``validate_fp8_block_shape_moe`` does (block_n for gate/up,
+    block_k for down); SGLang ``check_quantized_moe_compatibility`` checks block_n only, which is the same for
+    the square 128 x 128 blocks of the FP8 checkpoints in use."""
     if model.moe is None or expert_tp <= 1 or not model.moe.moe_intermediate_size:
         return []
     width = model.moe.moe_intermediate_size
@@ -149,8 +153,10 @@ def uneven_experts_allowed(engine: str, eplb: bool) -> bool:
     """Whether ``engine`` accepts (routed + redundant) experts that EP does not divide.
 
     vLLM spreads the remainder unless EPLB is on (``FusedMoEFactory``: "EPLB currently only supports even
-    distribution of experts across ranks."); SGLang (``FusedMoE.__init__``), DeepSpeed (``MoE.__init__``),
-    Megatron and TensorRT-LLM's default backends (``_init_load_balancer``) require an even split.
+    distribution of experts across ranks."); SGLang (``FusedMoE.__init__``), DeepSpeed (``MoE.__init__``) and
+    Megatron require an even split, as do TensorRT-LLM's MoE backends that do not set
+    ``_supports_non_divisible_ep`` (``_init_load_balancer``). Which TensorRT-LLM backend a config gets is not
+    known from the config, so parlint treats TensorRT-LLM as requiring an even split (its own judgement).
     """
     return engine == "vllm" and not eplb
 

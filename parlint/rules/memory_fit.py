@@ -14,7 +14,9 @@ does not fit: "The model's max seq len (X) is larger than the maximum number of 
 stored in KV cache (Y). Try increasing `gpu_memory_utilization` or decreasing `max_model_len`"; SGLang's
 ``mem-fraction-static`` (about 0.9) covers weights plus the KV pool; TensorRT-LLM's
 ``free_gpu_memory_fraction`` applies to the memory left after the weights and sizes only the KV cache
-(``shared/reference/linter-conventions.md`` B.2, B.3, B.12).
+(``tensorrt_llm/commands/serve.py``: "Free GPU memory fraction reserved for KV Cache, after allocating model
+weights and buffers."; ``shared/reference/linter-conventions.md`` B.2, B.3, B.12). The runtime-overhead term
+(activations, CUDA graphs, communication buffers) is parlint's own estimate, not an engine's accounting.
 
 Example (bad), Llama-3.1-70B in BF16 is about 141 GB of weights::
 

@@ -4,15 +4,16 @@ What: reports a MoE model whose MoE layers run with expert parallelism 1 and exp
 over the stage's GPUs (expert TP > 1). The message names the slice each GPU holds and, when the
 checkpoint is block- or group-quantized, whether that slice is a whole number of blocks.
 
-Why: for MoE inference EP ≈ GPU_total: each GPU hosts whole experts, with no tensor parallelism inside
-an expert by default (seed §2.4, §3, §7). Every engine does the opposite unless told: vLLM shards every
-expert over TP × DP × PCP ("By default, expert layers form a tensor parallel group of size DP × TP.",
-``FusedMoEParallelConfig.make``); SGLang's default ``ep_size = 1`` gives ``moe_tp_size = tp_size``;
-TensorRT-LLM's ``MappingBase.__init__`` sets ``moe_tp = tp, moe_ep = 1``; Megatron's ETP defaults to TP.
-Thin slices waste bandwidth and, with block-FP8 checkpoints, fail to load: vLLM
-``validate_fp8_block_shape_moe`` ("The output_size of gate's and up's weight = 192 is not divisible by
-weight quantization block_n = 128."), SGLang ``check_quantized_moe_compatibility``; an expert width that
-TP does not divide fails ``FusedMoEConfig.__post_init__`` (vLLM) and ``FusedMoE.__init__`` (SGLang).
+Why: for MoE inference EP ≈ GPU_total: each GPU hosts whole experts, with no tensor parallelism inside an
+expert by default (seed §2.4, §3, §7). vLLM, SGLang, TensorRT-LLM and Megatron do the opposite unless told
+(DeepSpeed inference instead keeps every expert whole on every rank, ``moe.ep_size`` 1, frameworks.md §3.5):
+vLLM shards every expert over TP × DP × PCP ("By default, expert layers form a tensor parallel group of size
+DP × TP.", ``FusedMoEParallelConfig.make``); SGLang's default ``ep_size = 1`` gives ``moe_tp_size = tp_size``;
+TensorRT-LLM's ``MappingBase.__init__`` sets ``moe_tp = tp, moe_ep = 1``; Megatron's ETP defaults to TP. Thin
+slices waste bandwidth and, with block-FP8 checkpoints, fail to load: vLLM ``validate_fp8_block_shape_moe``
+("The output_size of gate's and up's weight = 192 is not divisible by weight quantization block_n = 128."),
+SGLang ``check_quantized_moe_compatibility``; an expert width that TP does not divide fails
+``FusedMoEConfig.__post_init__`` (vLLM) and ``FusedMoE.__init__`` (SGLang).
 
 Example (bad), Qwen3-235B-A22B-FP8 has 128 experts of width 1536 in 128-wide FP8 blocks::
 

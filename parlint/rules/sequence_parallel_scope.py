@@ -13,9 +13,9 @@ the PCP axis, or span the full TP x PCP axis."), ``ModelConfig.verify_with_paral
 ("Decode context parallelism for GQA/MQA requires --tensor-parallel-size (…) to be greater than the
 model's total number of KV heads (…)", "--decode-context-parallel-size (…) exceeds the maximum supported
 value (…)", "The model's number of query heads per KV head (…) must be divisible by
---decode-context-parallel-size (…) for GQA/MQA."; MLA counts as one KV head); SGLang ``parallel_state``
-and ``parallel_hook.handle_context_parallelism``; TensorRT-LLM ``MappingBase.__init__`` ("CP … doesn't
-support MoE tp/ep yet").
+--decode-context-parallel-size (…) for GQA/MQA."; these checks apply to GQA/MQA models only, not MLA);
+SGLang ``parallel_state`` and ``parallel_hook.handle_context_parallelism``; TensorRT-LLM
+``MappingBase.__init__`` ("CP … doesn't support MoE tp/ep yet").
 
 Example (bad), Llama-3.1-70B has 8 KV heads, so TP 8 leaves no room for decode CP::
 
