@@ -119,3 +119,10 @@ def test_trtllm_refused_moe_cluster_leaves_no_expert_group_to_judge() -> None:
                           (plan.settings["moe_cluster"], plan.settings["ep"]))
     assert _run(plan, QWEN_30B, 8, MoePhase(4, 1, (32, 32)), (rejection,)) == []
     assert len(_run(plan, QWEN_30B, 8, MoePhase(4, 1, (32, 32)))) == 1  # without the refusal: a half group
+
+
+def test_partial_expert_group_relates_the_values_that_size_the_stage() -> None:
+    plan = _plan("sglang", tp=8, ep=4, moe_dp=2)
+    [found] = _run(plan, QWEN_30B, 8, MoePhase(4, 1, (32, 32)))
+    assert found.range == plan.settings["ep"].range
+    assert [item.message for item in found.related] == ["tp = 8", "moe_dp = 2"]

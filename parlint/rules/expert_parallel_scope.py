@@ -37,6 +37,7 @@ from parlint.linter.constraints import experts_per_rank, uneven_experts_allowed,
 from parlint.linter.context import DeploymentFacts, LintContext, finding
 from parlint.linter.diagnostics import Finding, Severity, Suggestion
 from parlint.linter.mapping import Stage
+from parlint.linter.plan import Sourced
 from parlint.rules._expert_parallel import (
     engine_name,
     ep_remedy,
@@ -148,11 +149,19 @@ def _span(facts: DeploymentFacts, stage: Stage) -> Iterator[Finding]:
     remedy, settings = ep_remedy(plan, stage.size)
     per_gpu = experts_per_rank(model.moe.experts, stage.size)
     held = str(per_gpu[0]) if per_gpu[0] == per_gpu[1] else f"{per_gpu[0]} or {per_gpu[1]}"
+    # Engine degrees that size the stage; a plan's stages state their GPUs themselves (its tp is attention's).
+    sizing = ("tp", "moe_dp") if plan.engine != "parlint" else ()
+    related = [(source, f"{source.spelling or 'value'} = {source.value}")
+               for name in sizing if (source := plan.source(name)) is not None and source is not at]
+    related += [(Sourced(declared.expert_parallel, declared.file, declared.range), f"stage {index}: experts ep "
+                 f"{declared.expert_parallel} on {len(declared.gpus or ())} GPUs")
+                for index, declared in enumerate(plan.stages) if declared.expert_parallel is not None]
     yield finding(
         at,
         f"the expert group of {group} GPUs (EP {stage.moe.ep}) covers only part of the stage's {stage.size} "
         f"GPUs: each of {model_name(model)}'s {model.moe.experts} experts is held by {copies} GPUs; spread the "
         f"experts over all {stage.size} GPUs ({remedy}), {held} whole experts each",
+        related=related,
         suggestion=Suggestion(
             f"expert parallelism over all {stage.size} GPUs of the stage",
             {"settings": settings, "moe": moe_mapping(model.moe.experts, stage.size)},
