@@ -259,3 +259,17 @@ def test_mii_server_flags_are_dashed() -> None:
     parsed = parse_args("mii", tokens("--model m --tensor-parallel 2 --replica-num 3 --tensor_parallel 4"))
     assert (parsed.settings["tp"].value, parsed.settings["replicas"].value) == (2, 3)
     assert MII.cli_flag("--tensor_parallel") is None and MII.cli_flag("--replica_num") is None
+
+
+def test_sglang_boolean_optional_flags_are_refused_in_config_files() -> None:
+    # §2.2: options whose action is neither store_true nor single-value raise "Unsupported config option".
+    plan = _plan("sglang.yaml", "model-path: m\ntp-size: 8\ndcp-replicate-q-proj: true\n")
+    assert plan.engine == "sglang" and plan.get("tp") == 8
+    [note] = plan.unknown_keys
+    assert note.spelling == "dcp-replicate-q-proj" and "Unsupported config option 'dcp-replicate-q-proj'" in note.reason
+    # On the command line both spellings of a BooleanOptionalAction flag parse.
+    parsed = parse_args("sglang", tokens("--model-path m --dcp-replicate-q-proj --no-dcp-replicate-q-proj"))
+    assert not parsed.unknown and not parsed.invalid and not parsed.other
+    # store_true flags have no --no- form.
+    assert [note.spelling for note in parse_args("sglang", tokens("--model-path m --no-enable-eplb")).unknown] == [
+        "--no-enable-eplb"]

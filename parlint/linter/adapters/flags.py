@@ -89,7 +89,7 @@ class EngineFlags:
     engine: str
     flags: tuple[Flag, ...]
     cli_underscores: bool = False  # vLLM: ``--tensor_parallel_size`` is ``--tensor-parallel-size``
-    negatable: bool = False  # vLLM: ``--no-x`` for every BOOL flag
+    negatable: bool = False  # ``--no-x`` for every BOOL flag (vLLM; SGLang's BOOL flags are BooleanOptionalAction)
     abbreviations: tuple[tuple[str, str], ...] = ()  # documented argparse prefix abbreviations
     ambiguous: tuple[tuple[str, tuple[str, ...]], ...] = ()  # prefixes argparse rejects as ambiguous
     config_flags: tuple[str, ...] = ("--config",)
@@ -269,6 +269,8 @@ SGLANG = EngineFlags(
         _flag("cp-strategy", STR, None, "--cp-strategy", choices=("zigzag", "interleave")),
         _flag("enable-layernorm-sp", STORE_TRUE, None, "--enable-layernorm-sp"),
         _flag("enable-dp-lm-head", STORE_TRUE, None, "--enable-dp-lm-head"),
+        # A BooleanOptionalAction flag (``--x`` / ``--no-x``): SGLang's config merger refuses it (§2.2).
+        _flag("dcp-replicate-q-proj", BOOL, None, "--dcp-replicate-q-proj"),
         _flag("shared-experts-tp-size", INT, None, "--shared-experts-tp-size", nullable=True),
         _flag("nnodes", INT, "nnodes", "--nnodes", minimum=1),
         _flag("node-rank", INT, "node_rank", "--node-rank", minimum=0),
@@ -301,6 +303,7 @@ SGLANG = EngineFlags(
         _flag("enable-deepep-moe", STORE_TRUE, None, "--enable-deepep-moe", removed="--moe-a2a-backend deepep",
               note="removed in SGLang 0.5.23; it meant `--moe-a2a-backend deepep`"),
     ),
+    negatable=True,
     abbreviations=(("--tp", "--tp-size"), ("--dp", "--dp-size")),
     ambiguous=(("--pp", ("--pp-size", "--pp-max-micro-batch-size", "--pp-async-batch-depth")),),
     positional_model=False,

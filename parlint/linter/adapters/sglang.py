@@ -4,7 +4,9 @@
 Each key is emitted verbatim as ``--{key}`` with no underscore rewriting, so keys must use the CLI
 dash spelling: ``tp_size:`` becomes ``--tp_size``, an unrecognized argument (recorded as an unknown
 key with its dashed replacement). ``tp:``/``dp:`` work through argparse abbreviation; ``pp:`` is
-ambiguous. A store_true flag set to ``false`` is omitted.
+ambiguous. A store_true flag set to ``false`` is omitted. An option whose action is neither store_true
+nor single-value (a ``BooleanOptionalAction`` flag such as ``--dcp-replicate-q-proj``) makes the merger
+raise ``"Unsupported config option '…' with action '…'"``.
 """
 
 from __future__ import annotations
@@ -12,7 +14,7 @@ from __future__ import annotations
 from functools import lru_cache
 
 from parlint.linter.adapters.common import Resolution, new_plan, read_flat_config, typo
-from parlint.linter.adapters.flags import SGLANG
+from parlint.linter.adapters.flags import BOOL, SGLANG
 from parlint.linter.loader import Document
 from parlint.linter.plan import DeclaredPlan
 
@@ -23,6 +25,10 @@ DIALECT = "sglang-config-yaml"
 def resolve_key(key: str) -> Resolution:
     spelling = "--" + key
     flag = SGLANG.by_cli.get(SGLANG.abbreviation(spelling) or spelling)
+    if flag is not None and flag.kind == BOOL:
+        return Resolution(None, f"SGLang's --config refuses BooleanOptionalAction options: \"Unsupported config "
+                                f"option '{key}' with action '…'\"; pass `{flag.long}` (or "
+                                f"`--no-{flag.long[2:]}`) on the command line")
     if flag is not None:
         return Resolution(flag)
     ambiguous = SGLANG.ambiguity(spelling)
@@ -37,9 +43,10 @@ def resolve_key(key: str) -> Resolution:
 
 
 def detection_key(key: str) -> Resolution:
-    """Like :func:`resolve_key`, but an underscore spelling still counts as SGLang's for detection."""
+    """Like :func:`resolve_key`, but an underscore spelling (or an option the config merger refuses) still
+    counts as SGLang's for detection."""
     resolution = resolve_key(key)
-    if resolution.flag is None and "_" in key:
+    if resolution.flag is None:
         return Resolution(SGLANG.by_cli.get("--" + key.replace("_", "-")))
     return resolution
 
