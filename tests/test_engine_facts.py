@@ -273,3 +273,10 @@ def test_sglang_boolean_optional_flags_are_refused_in_config_files() -> None:
     # store_true flags have no --no- form.
     assert [note.spelling for note in parse_args("sglang", tokens("--model-path m --no-enable-eplb")).unknown] == [
         "--no-enable-eplb"]
+
+
+def test_deepspeed_auto_values_are_dropped_not_invalid() -> None:
+    # §3.1: values equal to "auto" are dropped when not strict, so the key keeps its default.
+    plan = _plan("ds_infer.json", '{"tensor_parallel": {"tp_size": 2}, "mp_size": "auto", "dtype": "auto"}')
+    assert plan.engine == "deepspeed" and plan.get("tp") == 2
+    assert not plan.invalid_values and not plan.deprecated_keys

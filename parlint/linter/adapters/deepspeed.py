@@ -3,8 +3,9 @@
 DeepSpeed: ``DeepSpeedInferenceConfig`` (``deepspeed/inference/config.py``) accepts field names and
 aliases (``tensor_parallel``/``tp``), forbids unknown keys, and migrates deprecated top-level keys
 (``mp_size`` -> ``tensor_parallel.tp_size``, ``ep_size`` -> ``moe.ep_size`` ...). ``moe: true`` is
-the short form of ``moe.enabled``. MII: ``ModelConfig`` (``mii/config.py``) fields, at the top level
-or under ``model_config``.
+the short form of ``moe.enabled``. A top-level value ``"auto"`` is dropped before validation (the
+non-strict ``DeepSpeedConfigModel``), so the key keeps its default. MII: ``ModelConfig`` (``mii/config.py``)
+fields, at the top level or under ``model_config``.
 """
 
 from __future__ import annotations
@@ -39,6 +40,8 @@ def adapt_deepspeed(path: str, document: Document) -> DeclaredPlan:
     members: list[tuple[str, str, Any]] = []  # (dotted key, pointer, value)
     for key, value in data.items():
         pointer = join_pointer("", key)
+        if value == "auto":
+            continue
         if str(key) in _SECTIONS and isinstance(value, dict):
             for sub_key, sub_value in value.items():
                 members.append((f"{key}.{sub_key}", join_pointer(pointer, sub_key), sub_value))
