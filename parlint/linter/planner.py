@@ -30,7 +30,6 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from parlint.linter.constraints import tp_problems, valid_ep_sizes
-from parlint.linter.diagnostics import Suggestion
 from parlint.linter.models.hardware import GpuSpec
 from parlint.linter.models.memory import MemoryBreakdown, stage_memory, unquantized_bytes, usable_bytes
 from parlint.linter.models.structure import ModelStructure
@@ -428,16 +427,3 @@ class _Planner:
         return (f"{model.id} needs more than {budget} {self.gpu.name} GPUs: the weights ({gib(weights)}) plus the KV "
                 f"cache of one {self.tokens}-token sequence and the runtime overhead do not fit any valid mapping "
                 f"(try a shorter max-model-len)")
-
-
-def suggestion_for(model: ModelStructure, *, gpus: int, gpu: GpuSpec, gpus_per_node: int | None, engine: str,
-                   objective: str | None) -> Suggestion | None:
-    """The planner's mapping for the same model, budget and engine as a diagnostic's suggestion (None when no
-    plan fits or the engine has no planner dialect)."""
-    if engine not in ENGINES or gpus < 1:
-        return None
-    planned = plan_deployment(model, gpus=gpus, gpu=gpu, gpus_per_node=gpus_per_node or 8, engine=engine,
-                              objective=objective if objective in OBJECTIVES else "throughput")
-    if isinstance(planned, NoPlan):
-        return None
-    return Suggestion(planned.summary(), planned.mapping())
