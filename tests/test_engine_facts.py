@@ -280,3 +280,14 @@ def test_deepspeed_auto_values_are_dropped_not_invalid() -> None:
     plan = _plan("ds_infer.json", '{"tensor_parallel": {"tp_size": 2}, "mp_size": "auto", "dtype": "auto"}')
     assert plan.engine == "deepspeed" and plan.get("tp") == 2
     assert not plan.invalid_values and not plan.deprecated_keys
+
+
+def test_mii_device_map_short_forms_are_the_localhost_map() -> None:
+    # §3.1 ModelConfig: device_map int and list forms are normalized (make_device_map_dict).
+    plan = _plan("mii.yaml", "model_name_or_path: m\ntensor_parallel: 2\nreplica_num: 1\ndevice_map: [2, 3]\n")
+    assert plan.engine == "mii" and plan.get("device_map") == {"localhost": [[2, 3]]} and not plan.invalid_values
+    plan = _plan("mii.yaml", "model_name_or_path: m\ntensor_parallel: 1\ndevice_map: 3\n")
+    assert plan.get("device_map") == {"localhost": [[3]]} and not plan.invalid_values
+    plan = _plan("mii.yaml", "model_name_or_path: m\ntensor_parallel: 2\nreplica_num: 2\n"
+                             "device_map: [[0, 1], [2, 3]]\n")
+    assert plan.get("device_map") == {"localhost": [[0, 1], [2, 3]]}

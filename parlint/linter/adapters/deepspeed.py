@@ -5,7 +5,8 @@ aliases (``tensor_parallel``/``tp``), forbids unknown keys, and migrates depreca
 (``mp_size`` -> ``tensor_parallel.tp_size``, ``ep_size`` -> ``moe.ep_size`` ...). ``moe: true`` is
 the short form of ``moe.enabled``. A top-level value ``"auto"`` is dropped before validation (the
 non-strict ``DeepSpeedConfigModel``), so the key keeps its default. MII: ``ModelConfig`` (``mii/config.py``)
-fields, at the top level or under ``model_config``.
+fields, at the top level or under ``model_config``; a ``device_map`` written as an int or a list is the
+``localhost`` map, as ``ModelConfig.make_device_map_dict`` makes it.
 """
 
 from __future__ import annotations
@@ -83,5 +84,19 @@ def adapt_mii(path: str, document: Document) -> DeclaredPlan:
                 plan.unknown_keys.append(KeyNote(str(key), path, document.source_map.key(pointer),
                                                  resolution.reason, resolution.replacement))
             continue
+        if flag.setting == "device_map":
+            value = _device_map_dict(value)
         record_value(plan, document, flag, value, pointer, str(key))
     return plan
+
+
+def _device_map_dict(value: Any) -> Any:
+    """MII ``make_device_map_dict``: ``3`` is ``{"localhost": [[3]]}``, ``[0, 1]`` is ``{"localhost": [[0, 1]]}``
+    and ``[[0, 1], [2, 3]]`` is ``{"localhost": [[0, 1], [2, 3]]}``."""
+    if isinstance(value, int) and not isinstance(value, bool):
+        return {"localhost": [[value]]}
+    if isinstance(value, list) and value and isinstance(value[0], int) and not isinstance(value[0], bool):
+        return {"localhost": [value]}
+    if isinstance(value, list) and value and isinstance(value[0], list):
+        return {"localhost": value}
+    return value
