@@ -291,3 +291,22 @@ def test_mii_device_map_short_forms_are_the_localhost_map() -> None:
     plan = _plan("mii.yaml", "model_name_or_path: m\ntensor_parallel: 2\nreplica_num: 2\n"
                              "device_map: [[0, 1], [2, 3]]\n")
     assert plan.get("device_map") == {"localhost": [[0, 1], [2, 3]]}
+
+
+def test_config_flag_rules_per_engine() -> None:
+    # §1.2: vLLM pulls the file only from the pair `--config <path>`, one of them, .yaml/.yml only.
+    inline = parse_args("vllm", tokens("m --config=serve.yaml -tp 2"))
+    assert inline.config is None and [note.replacement for note in inline.unknown] == ["--config serve.yaml"]
+    twice = parse_args("vllm", tokens("m --config a.yaml --config b.yaml"))
+    assert twice.config is not None and twice.config.value == "a.yaml"
+    assert [note.reason for note in twice.invalid] == ["only one `--config` is allowed"]
+    json_file = parse_args("vllm", tokens("m --config serve.json"))
+    assert json_file.config is None
+    assert "Config file must be of a yaml/yml type." in json_file.invalid[0].reason
+    # §2.2: SGLang needs .yaml/.yml too; `--config=x.yaml` is fine there.
+    assert parse_args("sglang", tokens("--config x.yml")).config is not None
+    assert parse_args("sglang", tokens("--config=x.yaml")).config is not None
+    [toml] = parse_args("sglang", tokens("--config x.toml")).invalid
+    assert "Config file must be YAML format, got: …" in toml.reason
+    # §4.2: trtllm-serve loads any path with yaml.safe_load, under either name.
+    assert parse_args("trtllm", tokens("m --extra_llm_api_options extra.txt")).config is not None

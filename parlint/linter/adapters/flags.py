@@ -93,6 +93,8 @@ class EngineFlags:
     abbreviations: tuple[tuple[str, str], ...] = ()  # documented argparse prefix abbreviations
     ambiguous: tuple[tuple[str, tuple[str, ...]], ...] = ()  # prefixes argparse rejects as ambiguous
     config_flags: tuple[str, ...] = ("--config",)
+    config_suffix_error: str = ""  # the engine's refusal of a config file not named .yaml/.yml
+    config_pair_only: bool = False  # vLLM reads the file only from the two words ``--config <path>``
     positional_model: bool = True
 
     @cached_property
@@ -232,6 +234,8 @@ VLLM = EngineFlags(
     ),
     cli_underscores=True,
     negatable=True,
+    config_suffix_error="Config file must be of a yaml/yml type. … supplied",
+    config_pair_only=True,
 )
 
 SGLANG_A2A_BACKENDS = (
@@ -304,6 +308,7 @@ SGLANG = EngineFlags(
               note="removed in SGLang 0.5.23; it meant `--moe-a2a-backend deepep`"),
     ),
     negatable=True,
+    config_suffix_error="Config file must be YAML format, got: …",
     abbreviations=(("--tp", "--tp-size"), ("--dp", "--dp-size")),
     ambiguous=(("--pp", ("--pp-size", "--pp-max-micro-batch-size", "--pp-async-batch-depth")),),
     positional_model=False,
@@ -668,7 +673,7 @@ def parse_args(engine: str, tokens: Sequence[Token]) -> ParsedArgs:
             if value is None:
                 parsed.invalid.append(KeyNote(name, token.file, token.range, f"`{name}` needs a file path"))
             else:
-                parsed.config = Sourced(value.text, value.file, value.range, name)
+                _config_path(table, parsed, token, name, value, bool(equals))
             continue
         ambiguous = table.ambiguity(name)
         if ambiguous:
@@ -741,6 +746,25 @@ def parse_args(engine: str, tokens: Sequence[Token]) -> ParsedArgs:
     else:
         parsed.settings.pop("model", None)
     return parsed
+
+
+def _config_path(table: EngineFlags, parsed: ParsedArgs, token: Token, name: str, value: Token,
+                 inline: bool) -> None:
+    """Record ``--config PATH`` unless the engine would not read it (frameworks.md §1.2, §2.2:
+    ``FlexibleArgumentParser._pull_args_from_config``, ``ConfigArgumentMerger``)."""
+    if table.config_pair_only and inline:
+        parsed.unknown.append(KeyNote(name, token.file, token.range, f"{table.engine} reads a config file only "
+                                      f"from the two words `{name} PATH`: `{token.text}` is accepted but the "
+                                      "file is never read", f"{name} {value.text}"))
+        return
+    if parsed.config is not None and table.config_suffix_error:  # vLLM and SGLang allow one; click keeps the last
+        parsed.invalid.append(KeyNote(name, token.file, token.range, f"only one `{name}` is allowed"))
+        return
+    if table.config_suffix_error and not value.text.endswith((".yaml", ".yml")):
+        parsed.invalid.append(KeyNote(name, value.file, value.range, f"{table.engine} reads only .yaml/.yml "
+                                      f"config files: \"{table.config_suffix_error}\""))
+        return
+    parsed.config = Sourced(value.text, value.file, value.range, name)
 
 
 def _is_number(text: str) -> bool:
