@@ -13,10 +13,10 @@ names the degrees that reuse GPUs (EP runs on the GPUs of the stage, not on GPUs
 Why: GPU count is a sum over structure, not a product of degrees (seed 1, 8): ``gpus = replicas x
 sum(|G_s|)``. Degrees inside one stage share its GPUs: SGLang's ``ep-size`` and ``attn-dp-size``
 fold into ``tp-size`` (``server_args.compute_world_size``: "Attention DP runs inside the TP group, so it
-adds no GPUs"); vLLM's EP is TP x DP on the same GPUs (``FusedMoEParallelConfig.make``); TensorRT-LLM
-needs ``moe_tp x moe_ep = tp``. A process that sees fewer GPUs than its share fails at start-up,
+adds no GPUs"); vLLM's EP is TP x DP x PCP on the same GPUs (``FusedMoEParallelConfig.make``); TensorRT-LLM
+needs ``moe_tp x moe_ep (x moe_cluster) = tp``. A process that sees fewer GPUs than its share fails at start-up,
 vLLM ``ParallelConfig.__post_init__``: ``"World size (4) is larger than the number of available GPUs
-(1) in this node."``; MII ``_allocate_devices``: ``"Only able to place 1 replicas, but 2 replicas were
+(1) in this node. …"``; MII ``_allocate_devices``: ``"Only able to place 1 replicas, but 2 replicas were
 requested."`` Extra GPUs are silently left idle. vLLM's ``EngineArgs.create_engine_config`` refuses
 ``"--node-rank must be between 0 and 1"`` for ``--nnodes 2 --node-rank 2`` (ranks count from 0), and
 ``ParallelConfig.__post_init__`` ``"nnodes > 1 can only be set when distributed executor backend is mp,

@@ -14,7 +14,7 @@ are downloaded: vLLM ``"Total number of attention heads (64) must be divisible b
 (6)."`` (``ModelConfig.verify_with_parallel_config``), ``QKVParallelLinear`` for KV heads,
 ``MergedColumnParallelLinear`` for the FFN, ``VocabParallelEmbedding`` for the padded vocabulary and
 ``validate_fp8_block_shape`` for FP8 blocks; SGLang applies the same head rules to its attention-TP
-group (``tp / attn-dp-size``); TensorRT-LLM asserts ``num_heads % tp_size == 0`` and replicates KV
+group (``tp / attn-dp-size / attn-cp-size``); TensorRT-LLM asserts ``num_heads % tp_size == 0`` and replicates KV
 heads; SGLang's ``validation_hook.check_server_args`` refuses ``"moe_dense_tp_size only supports None,
 1, or tp_size currently"``. Embeddings, norms and routers are not TP's scope (seed 2.2, 7).
 

@@ -10,9 +10,10 @@ and must not be multiplied (seed §4), and TP inside experts by default is an in
 The engines make the product explicit: SGLang derives ``moe_tp_size = tp_size // ep_size // moe_dp_size``
 (``runtime_context.derive_parallel_widths``), so ``--tp-size 8 --ep-size 4`` cuts every expert in two;
 TensorRT-LLM's ``MappingBase.__init__`` requires ``"moe_tp_size * moe_ep_size * moe_cluster_size must
-equal to moe_world_size"`` (the TP size), so writing both as the TP size (``8 x 8 = 64``) is refused
-(``shared/reference/frameworks.md`` §2.1, §4.3); the same function asserts ``"moe_cluster_size > 1 requires
-moe_ep_size == 1"``: the deprecated cluster split is a third way to divide the MoE group and excludes EP.
+equal to moe_world_size"`` (the TP size; TP x CP with a non-ULYSSES CP type), so writing both as the TP
+size (``8 x 8 = 64``) is refused (``shared/reference/frameworks.md`` §2.1, §4.3); the same function
+asserts that ``moe_cluster_size > 1`` requires ``moe_ep_size == 1`` (an assert without a message; parlint
+words it): the deprecated cluster split is a third way to divide the MoE group and excludes EP.
 A GPU request equal to TP x EP is reported by PL101.
 
 Example (bad), SGLang on 8 GPUs::
