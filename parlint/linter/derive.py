@@ -1,9 +1,9 @@
 """Derive the structural mapping (:class:`Deployment`) from a declared plan, as each engine builds it.
 
 Each engine's arithmetic is modelled as it really is (``shared/reference/frameworks.md``), and where
-the engine would refuse the plan a :class:`Rejection` records why, quoting its error, instead of a
-guess. With no model, degrees and GPU sets are still derived (stages get layers ``(0, 0)``) so GPU
-counting works without the model.
+the engine would refuse the plan a :class:`Rejection` records why, quoting its error (for an assert
+without a message, its condition), instead of a guess. With no model, degrees and GPU sets are still
+derived (stages get layers ``(0, 0)``) so GPU counting works without the model.
 
 Rejection kinds (``Rejection.kind``):
 
