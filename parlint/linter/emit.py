@@ -46,7 +46,7 @@ class EmittedConfig:
 def config_key(table: EngineFlags, setting: str) -> str:
     """How ``table``'s engine spells the canonical ``setting`` in its config file (not deprecated)."""
     for flag in table.flags:
-        if flag.setting == setting and not flag.deprecated and not flag.removed:
+        if flag.setting == setting and not flag.deprecated and not flag.removed and not flag.cli_only:
             # vLLM's file takes the option's long name; the others their file key.
             return flag.long[2:] if table is VLLM else flag.key
     raise KeyError(f"{table.engine} has no config key for {setting!r}")
