@@ -161,6 +161,9 @@ def test_aliases_deprecations_and_removals() -> None:
     assert migrations == {"mp_size": "tensor_parallel.tp_size", "ep_size": "moe.ep_size",
                           "moe_experts": "moe.moe_experts", "moe_type": "moe.type", "mpu": "tensor_parallel.mpu"}
     assert (DEEPSPEED.by_key["mp_size"].setting, DEEPSPEED.by_key["ep_size"].setting) == ("tp", "ep")
+    # Not in frameworks.md; deepspeed/inference/config.py: top-level ep_group / ep_mp_group moved under moe.
+    assert DEEPSPEED.by_key["expert_group"].deprecated == "moe.ep_group"
+    assert DEEPSPEED.by_key["expert_mp_group"].deprecated == "moe.ep_mp_group"
     # §2: SGLang 0.5.23 deprecated --enable-dp-attention and removed --enable-ep-moe / --enable-deepep-moe.
     assert SGLANG.by_key["enable-dp-attention"].deprecated == "--attn-dp-size"
     assert SGLANG.by_key["enable-ep-moe"].removed == "--ep-size"

@@ -383,6 +383,13 @@ DEEPSPEED = EngineFlags(
         Flag("moe_experts", INT_LIST, "moe_experts", deprecated="moe.moe_experts"),
         Flag("moe_type", STR, None, deprecated="moe.type"),
         Flag("mpu", JSON, None, nullable=True, deprecated="tensor_parallel.mpu"),
+        # Deprecated top-level fields not in frameworks.md, read from deepspeed/inference/config.py (029f12b).
+        Flag("ep_group", JSON, None, aliases=("expert_group",), nullable=True, deprecated="moe.ep_group"),
+        Flag("ep_mp_group", JSON, None, aliases=("expert_mp_group",), nullable=True, deprecated="moe.ep_mp_group"),
+        Flag("triton_autotune", BOOL, None),
+        Flag("transposed_mode", BOOL, None),
+        Flag("checkpoint_config", JSON, None, aliases=("ckpt_config",)),
+        Flag("config", JSON, None, aliases=("args",), nullable=True),
         Flag("replace_with_kernel_inject", BOOL, None, aliases=("kernel_inject",)),
         Flag("training_mp_size", INT, None, minimum=1),
         Flag("dtype", STR, "dtype"),
