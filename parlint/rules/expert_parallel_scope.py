@@ -14,8 +14,10 @@ model must be greater than 0 when expert parallelism is enabled."), vLLM ``Fused
 (``_num_global_routed % storage_ep_size == 0``, redundant experts included), TensorRT-LLM
 ``_init_load_balancer`` ("does not support non-divisible EP" unless the MoE backend opts in), DeepSpeed
 ``MoE.__init__`` ("Number of experts (…) should be divisible by expert parallel size (…)"). An expert
-group smaller than the stage (SGLang ``moe-dp-size``, DeepSpeed ``moe.ep_size`` below the world size)
-replicates every expert instead of spreading them.
+group smaller than the stage replicates every expert instead of spreading them: DeepSpeed builds
+``world_size // ep_size`` expert groups (``InferenceEngine._create_ep_parallel_group``); for SGLang
+``moe-dp-size`` parlint reads the ``moe_dp_size`` factor of ``moe_tp_size = tp_size // ep_size //
+moe_dp_size`` as copies of the expert group (its own reading; frameworks.md states only the formula).
 
 Example (bad), Qwen3-30B-A3B has 128 experts; SGLang needs them split evenly::
 
