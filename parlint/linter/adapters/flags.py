@@ -17,7 +17,9 @@ Facts come from ``shared/reference/frameworks.md``:
   ``--tp``/``--dp`` work only through argparse prefix abbreviation and ``--pp`` is ambiguous;
   ``--enable-dp-attention`` deprecated; ``--enable-ep-moe``/``--enable-deepep-moe`` removed.
 - TensorRT-LLM (§4.1): ``BaseLlmArgs`` in ``tensorrt_llm/llmapi/llm_args.py`` (YAML keys, underscores)
-  and the click options of ``tensorrt_llm/commands/serve.py`` (underscores only).
+  and the click options of ``tensorrt_llm/commands/serve.py`` (underscores only; the model is positional;
+  ``moe_tensor_parallel_size``, ``enable_attention_dp``, ``pp_partition`` are YAML only; ``--cluster_size``
+  parses but ``serve()`` drops it; ``--host``/``--port``/``--free_gpu_memory_fraction`` are no YAML fields).
 - DeepSpeed 0.19.6 / DeepSpeed-MII 0.3.4 (§3.1): ``DeepSpeedInferenceConfig``
   (``deepspeed/inference/config.py``), the launcher (``deepspeed/launcher/runner.py``) and MII's
   ``ModelConfig`` (``mii/config.py``) and server flags ``--tensor-parallel``/``--replica-num``.
