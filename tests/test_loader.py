@@ -119,3 +119,15 @@ def test_json_syntax_error_and_duplicate() -> None:
 def test_load_text_dispatches_on_suffix() -> None:
     assert load_text("x.JSON", "[1]").documents[0].data == [1]
     assert load_text("x.yml", "- 1").documents[0].data == [1]
+
+
+def test_deep_block_nesting_is_refused_before_libyaml() -> None:
+    """About 100,000 nested ``- `` levels crash PyYAML 6.0.3's composer (a segfault, no exception)."""
+    loaded = load_yaml("deep.yaml", "tensor-parallel-size:\n" + "- " * 100_000 + "8\n")
+    assert loaded.problems and "nesting deeper" in loaded.problems[0].message
+    assert loaded.problems[0].range.start.line == 2
+
+
+def test_ordinary_indentation_and_dash_lines_are_not_deep() -> None:
+    text = "a:\n" + "  " * 100 + "b: 1\n" + "# " + "-" * 9000 + "\nc: " + "-" * 9000 + "\n"
+    assert load_yaml("ok.yaml", text).ok

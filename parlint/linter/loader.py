@@ -35,6 +35,10 @@ MAX_NESTING = 1000
 _MERGE_TAG = "tag:yaml.org,2002:merge"
 _CONFLICT_MARKER = re.compile(r"^(<{7}|={7}|>{7})(?: |$)", re.MULTILINE)
 _FLOW_BRACKET = re.compile(r"[\[\]{}]")
+BLOCK_PREFIX_LIMIT = 4 * MAX_NESTING
+"""A line's indentation and block indicators (``- - - x``) longer than this nest deeper than any real
+file; PyYAML 6.0.3's composer crashes (segfault) on about 100,000 such levels."""
+_DEEP_BLOCK = re.compile(rf"^(?:[ \t]|[-?:](?=[ \t])){{{BLOCK_PREFIX_LIMIT}}}", re.MULTILINE)
 _LINE_BREAK = re.compile(r"\r\n|\r|\n")
 _EXOTIC_BREAKS = ("\x85", "\u2028", "\u2029")
 
@@ -197,7 +201,15 @@ def conflict_markers(text: str) -> Iterator[LoadProblem]:
 
 
 def _too_deep(text: str) -> LoadProblem | None:
-    """Refuse flow nesting deeper than :data:`MAX_NESTING` before libyaml sees it."""
+    """Refuse nesting deeper than :data:`MAX_NESTING` before libyaml sees it: flow brackets are counted,
+    block nesting is bounded by a line's run of indentation and block indicators."""
+    deep_block = _DEEP_BLOCK.search(text)
+    if deep_block:
+        return LoadProblem(
+            f"nesting deeper than {MAX_NESTING} levels (a line indented or nested by more than "
+            f"{BLOCK_PREFIX_LIMIT} characters): refused as hostile input",
+            _Lines(text).point(deep_block.start()),
+        )
     if text.count("[") + text.count("{") <= MAX_NESTING:
         return None
     depth = 0
