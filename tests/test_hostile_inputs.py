@@ -126,9 +126,8 @@ _DEPTH = 10_000
     ("name", "text", "expected"),
     [
         # "- - - ... x": block sequences nested on one line, the only block form that stays small.
-        # PyYAML 6.0.4's libyaml refuses the depth itself; 6.0.3 reads it and the adapter refuses the list.
         ("block-seq.yaml", HEADER + "tensor-parallel-size:\n" + "- " * _DEPTH + "8\n",
-         ("needs an integer", "exceeded maximum nesting depth")),
+         "nesting deeper than 1000 levels"),
         ("flow-map.yaml", HEADER + "tensor-parallel-size: " + "{a: " * _DEPTH + "1" + "}" * _DEPTH + "\n",
          "nesting deeper than 1000 levels"),
         ("deep.json", '{"tensor_parallel": ' + '{"a": ' * _DEPTH + "1" + "}" * _DEPTH + "}", "nesting deeper"),
@@ -136,13 +135,10 @@ _DEPTH = 10_000
     ],
     ids=["yaml-block", "yaml-flow", "json-objects", "json-arrays"],
 )
-def test_ten_thousand_levels_of_nesting(
-    tmp_path: Path, name: str, text: str, expected: str | tuple[str, ...]
-) -> None:
+def test_ten_thousand_levels_of_nesting(tmp_path: Path, name: str, text: str, expected: str) -> None:
     report = _measured(_write(tmp_path, name, text))
     assert report["codes"] == ["PL001"], report
-    accepted = (expected,) if isinstance(expected, str) else expected
-    assert any(phrase in report["messages"][0] for phrase in accepted), report  # type: ignore[index]
+    assert expected in report["messages"][0], report  # type: ignore[index]
 
 
 def test_deep_block_mappings_are_refused_or_read(tmp_path: Path) -> None:
