@@ -38,7 +38,6 @@ from collections.abc import Iterator
 
 from parlint.linter.context import LintContext, finding
 from parlint.linter.diagnostics import Finding
-from parlint.linter.fixes import continuation_fix
 
 CODE = "PL902"
 NAME = "broken-continuation"
@@ -48,6 +47,10 @@ FIXABLE = True
 
 
 def check(ctx: LintContext) -> Iterator[Finding]:
+    if not ctx.launch.broken:
+        return
+    from parlint.linter.fixes import continuation_fix  # only files with a fix pay its import
+
     seen = set()
     yaml_file = ctx.file.lower().endswith((".yaml", ".yml"))
     for broken in ctx.launch.broken:

@@ -30,15 +30,6 @@ from collections.abc import Iterator
 
 from parlint.linter.context import DeploymentFacts, LintContext, finding
 from parlint.linter.diagnostics import Applicability, Edit, Finding, Fix, Suggestion
-from parlint.linter.fixes import (
-    COMMAND_DIALECTS,
-    EDITABLE_DIALECTS,
-    delete_word,
-    flag_before,
-    key_range,
-    rename_key,
-    replace_value,
-)
 from parlint.linter.plan import KeyNote
 from parlint.rules.unknown_key import distinct_notes
 
@@ -59,6 +50,14 @@ def _sglang_dp_attention(facts: DeploymentFacts, note: KeyNote) -> tuple[Fix | N
     """SGLang 0.5.23 rewrites ``--dp-size N --enable-dp-attention`` to ``--attn-dp-size N`` with ``--dp-size 1``
     (``parallel_hook.handle_deprecated_dp_attention``): writing that is safe. The switch is set to ``false``
     rather than deleted (SGLang omits a false store_true flag), so a comment on its line survives."""
+    from parlint.linter.fixes import (  # only files with a fix pay its import
+        COMMAND_DIALECTS,
+        EDITABLE_DIALECTS,
+        key_range,
+        rename_key,
+        replace_value,
+    )
+
     plan = facts.plan
     switch, dp = plan.source("enable_attention_dp"), plan.source("dp")
     if plan.engine == "sglang" and plan.dialect in COMMAND_DIALECTS and plan.source_text:
@@ -85,6 +84,7 @@ def _sglang_dp_attention_command(facts: DeploymentFacts, note: KeyNote) -> tuple
     """The same rewrite on a command line: the switch word is removed (a command has no ``false`` for it)
     and the ``--dp-size`` flag before the DP value is renamed ``--attn-dp-size``."""
     from parlint.linter.adapters.flags import SGLANG
+    from parlint.linter.fixes import delete_word, flag_before, rename_key  # only files with a fix pay its import
 
     plan, text = facts.plan, facts.plan.source_text
     dp = plan.source("dp")

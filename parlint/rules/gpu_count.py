@@ -50,7 +50,6 @@ from math import prod
 
 from parlint.linter.context import DeploymentFacts, LintContext, finding, related_values
 from parlint.linter.diagnostics import Finding, Fix, Severity, Suggestion
-from parlint.linter.fixes import gpu_request_fix
 from parlint.linter.mapping import Deployment, Rejection
 from parlint.linter.plan import DeclaredPlan, GpuSupply
 
@@ -182,6 +181,8 @@ def _single_node_world_check(plan: DeclaredPlan, supply: GpuSupply) -> bool:
 def _request_fix(facts: DeploymentFacts, supply: GpuSupply, needed: int, where: str) -> Fix | None:
     """Align one pod's (node's) GPU count with the mapping; never a count repeated over nodes or pods, a
     total, a mapping the engine would reject anyway, or one beside keys the engine ignores."""
+    from parlint.linter.fixes import gpu_request_fix  # only files with a fix pay its import
+
     text = facts.plan.source_text
     if supply.scope != "node" or supply.units != 1 or where != "per node" or not text:
         return None

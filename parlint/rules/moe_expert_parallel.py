@@ -41,7 +41,6 @@ from collections.abc import Iterator
 from parlint.linter.constraints import EXPERT_SHARD_ENGINES, expert_shard_problems, experts_per_rank
 from parlint.linter.context import DeploymentFacts, LintContext, finding
 from parlint.linter.diagnostics import Applicability, Finding, Suggestion
-from parlint.linter.fixes import settings_fix
 from parlint.rules._expert_parallel import engine_name, ep_remedy, first_source, model_name, moe_mapping
 
 CODE = "PL301"
@@ -62,6 +61,8 @@ def _tensor_sharded_experts(facts: DeploymentFacts) -> Iterator[Finding]:
     at = first_source(plan, "moe_tp", "enable_ep", "ep", "tp", "dp", "cp")
     if at is None:
         return
+    from parlint.linter.fixes import settings_fix  # only files with a fix pay its import
+
     expert_tp, experts, width = stage.moe.expert_tp, model.moe.experts, model.moe.moe_intermediate_size
     message = (
         f"{model_name(model)} is a mixture-of-experts model served without expert parallelism: each of its "

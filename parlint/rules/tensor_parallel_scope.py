@@ -42,7 +42,6 @@ from typing import Any
 from parlint.linter.constraints import tp_problems, valid_tp_sizes
 from parlint.linter.context import DeploymentFacts, LintContext, finding, related_values
 from parlint.linter.diagnostics import Applicability, Finding, Severity, Suggestion
-from parlint.linter.fixes import settings_fix
 
 CODE = "PL202"
 NAME = "tensor-parallel-scope"
@@ -69,6 +68,8 @@ def _divisibility(facts: DeploymentFacts) -> Iterator[Finding]:
     problems = tp_problems(model, plan.engine, stage.ffn_tp, stage.attn_tp)
     if not problems:
         return
+    from parlint.linter.fixes import settings_fix  # only files with a fix pay its import
+
     limit = max(deployment.gpus_per_node or DEFAULT_NODE_SIZE, DEFAULT_NODE_SIZE)
     valid = ", ".join(str(size) for size in valid_tp_sizes(model, plan.engine, limit))
     related = [(plan.model, f"model {model.id}")] if plan.model else []

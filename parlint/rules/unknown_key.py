@@ -33,7 +33,6 @@ from collections.abc import Iterable, Iterator
 
 from parlint.linter.context import LintContext, finding
 from parlint.linter.diagnostics import Applicability, Edit, Finding, Fix
-from parlint.linter.fixes import COMMAND_DIALECTS, EDITABLE_DIALECTS, rename_flag, rename_key
 from parlint.linter.plan import KeyNote
 
 CODE = "PL901"
@@ -55,6 +54,10 @@ def distinct_notes(groups: Iterable[list[KeyNote]]) -> Iterator[KeyNote]:
 
 
 def check(ctx: LintContext) -> Iterator[Finding]:
+    if not any(facts.plan.unknown_keys for facts in ctx.deployments):
+        return
+    from parlint.linter.fixes import COMMAND_DIALECTS, EDITABLE_DIALECTS  # only files with a fix pay its import
+
     renamable = {facts.plan.file for facts in ctx.deployments if facts.plan.dialect in EDITABLE_DIALECTS}
     commands = {facts.plan.file: facts.plan.source_text for facts in ctx.deployments
                 if facts.plan.dialect in COMMAND_DIALECTS and facts.plan.source_text}
@@ -70,6 +73,8 @@ def _rename(note: KeyNote, renamable: bool, command_text: str) -> Fix | None:
     """The replacement key (or flag, in a command): safe when it only respells the same option (``tp_size``
     -> ``tp-size``), unsafe when it guesses a typo or turns a short alias into its option (the setting then
     takes effect)."""
+    from parlint.linter.fixes import rename_flag, rename_key  # only files with a fix pay its import
+
     if not note.replacement or " " in note.replacement:
         return None
     edit: Edit | None = None
