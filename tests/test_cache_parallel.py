@@ -31,9 +31,9 @@ class _Counter:
         self.calls = 0
         original = parallel.lint_path
 
-        def counted(path: str, settings: Settings, options: RunOptions) -> FileResult:
+        def counted(path: str, settings: Settings, options: RunOptions, *, snapshot: bool = False) -> FileResult:
             self.calls += 1
-            return original(path, settings, options)
+            return original(path, settings, options, snapshot=snapshot)
 
         monkeypatch.setattr(parallel, "lint_path", counted)
 

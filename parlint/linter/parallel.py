@@ -19,11 +19,13 @@ CACHE_THRESHOLD = 16
 """Below this many files, reading the cache index costs more than linting them (the pre-commit case)."""
 
 
-def _lint_one(job: tuple[str, Settings, RunOptions]) -> FileResult:
-    return lint_path(*job)
+def _lint_one(job: tuple[str, Settings, RunOptions, bool]) -> FileResult:
+    path, settings, options, snapshot = job
+    return lint_path(path, settings, options, snapshot=snapshot)
 
 
-def _lint_all(work: list[tuple[str, Settings, RunOptions]], workers: int | None, debug: bool) -> list[FileResult]:
+def _lint_all(work: list[tuple[str, Settings, RunOptions, bool]], workers: int | None,
+              debug: bool) -> list[FileResult]:
     count = workers or min(os.cpu_count() or 1, 8)
     if count <= 1 or len(work) < PARALLEL_THRESHOLD or debug:
         return [_lint_one(job) for job in work]
@@ -53,7 +55,8 @@ def lint_many(
         cache.lookup(path, settings, options) if cache else None for path, settings in jobs
     ]
     misses = [index for index, result in enumerate(results) if result is None]
-    fresh = _lint_all([(jobs[index][0], jobs[index][1], options) for index in misses], workers, options.debug)
+    work = [(jobs[index][0], jobs[index][1], options, cache is not None) for index in misses]
+    fresh = _lint_all(work, workers, options.debug)
     for index, result in zip(misses, fresh, strict=True):
         results[index] = result
         if cache:

@@ -219,12 +219,13 @@ def show_deployments(path: str, settings: Settings, options: RunOptions) -> list
     return [facts.deployment for facts in _build_context(path, text, settings, options).deployments]
 
 
-def lint_path(path: str, settings: Settings, options: RunOptions) -> FileResult:
+def lint_path(path: str, settings: Settings, options: RunOptions, *, snapshot: bool = False) -> FileResult:
+    """Lint one file; ``snapshot`` also records what was read (size, mtime, digest) for the result cache."""
     data, problem, status = _read_bytes(path, options)
     if data is None:
         return lint_text(path, None, settings, options, problem)
     text, reason = decode(data)
     result = lint_text(path, text, settings, options, LoadProblem(reason, FILE_START) if text is None else None)
-    if status is not None:
+    if snapshot and status is not None:
         result.snapshot = Snapshot(status.st_size, status.st_mtime_ns, digest(data))
     return result

@@ -21,7 +21,6 @@ from pathlib import Path
 from typing import Any
 
 from parlint.linter.models.catalog import lookup
-from parlint.linter.models.normalize import normalize_config, quantization_from_config
 from parlint.linter.models.structure import ModelStructure
 
 CONFIG_NAMES = ("config.json", "params.json")
@@ -130,6 +129,8 @@ def _read_config(path: Path, ref: str, source: str) -> Resolution:
         return Resolution(None, source, f"cannot read {path}: {error}; " + _how_to_provide(ref))
     if not isinstance(raw, dict):
         return Resolution(None, source, f"{path} is not a JSON object; " + _how_to_provide(ref))
+    from parlint.linter.models.normalize import normalize_config  # catalog hits need no normalizer
+
     result = normalize_config(raw, model_id=ref or str(raw.get("_name_or_path") or path.parent.name), source=source)
     structure = result.structure
     if structure is not None and structure.quantization is None:
@@ -151,6 +152,8 @@ def _with_modelopt_quantization(structure: ModelStructure, path: Path) -> ModelS
         return structure
     if not isinstance(data, dict):
         return structure
+    from parlint.linter.models.normalize import quantization_from_config
+
     return replace(structure, quantization=quantization_from_config(data))
 
 
