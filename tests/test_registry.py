@@ -80,3 +80,16 @@ CATALOG = {
 def test_the_public_catalog_is_exact() -> None:
     registered = {rule.code: (rule.name, rule.section, rule.severity.value) for rule in all_rules()}
     assert {code: registered.get(code) for code in CATALOG} == CATALOG
+
+
+def test_rule_packs_are_found_by_their_entry_point_group(tmp_path: object, monkeypatch: pytest.MonkeyPatch) -> None:
+    from pathlib import Path
+
+    site = Path(str(tmp_path))
+    (site / "acme_rules-1.0.dist-info").mkdir()
+    (site / "other-2.0.dist-info").mkdir()
+    (site / "other-2.0.dist-info" / "entry_points.txt").write_text("[console_scripts]\nother = other:main\n")
+    monkeypatch.setattr("sys.path", [str(site)])
+    assert not registry._some_distribution_declares_packs()
+    (site / "acme_rules-1.0.dist-info" / "entry_points.txt").write_text("[parlint.rules]\nacme = acme_rules.gpu\n")
+    assert registry._some_distribution_declares_packs()
