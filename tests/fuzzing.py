@@ -287,8 +287,7 @@ def _validator() -> Callable[[Any], None]:
 def lint_case(case: Case, *, root: Path = ROOT) -> tuple[str | None, FileResult]:
     """Lint a case's bytes as the file ``root / case.name`` would be linted (decode, then every stage)."""
     text, reason = decode(case.data)
-    from parlint.linter.diagnostics import FILE_START
-    from parlint.linter.loader import LoadProblem
+    from parlint.linter.diagnostics import FILE_START, LoadProblem
 
     path = str(root / case.name)
     problem = LoadProblem(reason, FILE_START) if text is None else None

@@ -159,7 +159,7 @@ def run_check(argv: Sequence[str]) -> int:
         args.format,
         diagnostics,
         Summary(files_checked=len(results)),
-        _rule_infos(),
+        _rule_infos() if args.format == "sarif" else (),  # only SARIF describes the rules
         color=_use_color(args),
         quiet=args.quiet,
     )

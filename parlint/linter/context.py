@@ -6,9 +6,8 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
-from parlint.linter.diagnostics import Finding, Fix, Range, Related, Severity, Suggestion
+from parlint.linter.diagnostics import Finding, Fix, LoadProblem, Range, Related, Severity, Suggestion
 from parlint.linter.launch.facts import Launch
-from parlint.linter.loader import LoadProblem
 from parlint.linter.mapping import Deployment
 from parlint.linter.models.hardware import GpuSpec
 from parlint.linter.models.structure import ModelStructure

@@ -62,6 +62,14 @@ FILE_START = Range.of(1, 1, 1, 1)
 
 
 @dataclass(frozen=True)
+class LoadProblem:
+    """Why a file could not be (fully) read, and where: reported as PL001 invalid-file."""
+
+    message: str
+    range: Range
+
+
+@dataclass(frozen=True)
 class Related:
     """Another place involved in a diagnostic, e.g. the line that requests the GPUs."""
 

@@ -22,7 +22,7 @@ from typing import Any
 import yaml
 from yaml.constructor import SafeConstructor as _SafeConstructor
 
-from parlint.linter.diagnostics import FILE_START, Position, Range
+from parlint.linter.diagnostics import FILE_START, LoadProblem, Position, Range
 
 try:
     from yaml import CSafeLoader as _SafeLoader
@@ -122,12 +122,6 @@ class Document:
     data: Any
     source_map: SourceMap
     index: int = 0
-
-
-@dataclass(frozen=True)
-class LoadProblem:
-    message: str
-    range: Range
 
 
 @dataclass

@@ -9,14 +9,16 @@ from __future__ import annotations
 import os
 import stat
 from dataclasses import dataclass, field, replace
+from typing import TYPE_CHECKING
 
 from parlint.linter.config import Settings
-from parlint.linter.context import DeploymentFacts, LintContext
-from parlint.linter.diagnostics import FILE_START, Diagnostic
-from parlint.linter.loader import LoadProblem
-from parlint.linter.mapping import Deployment
-from parlint.linter.suppressions import apply_suppressions, find_suppressions
-from parlint.rules import META_CODES, Rule, all_rules
+from parlint.linter.diagnostics import FILE_START, Diagnostic, LoadProblem
+
+if TYPE_CHECKING:
+    # Imported where used: a warm run answered from the result cache never loads the linting machinery.
+    from parlint.linter.context import LintContext
+    from parlint.linter.mapping import Deployment
+    from parlint.rules import Rule
 
 DEFAULT_MAX_BYTES = 20 * 1024 * 1024
 
@@ -109,6 +111,8 @@ def _read(path: str, options: RunOptions) -> tuple[str | None, LoadProblem | Non
 
 
 def _selected(settings: Settings, path: str) -> list[Rule]:
+    from parlint.rules import all_rules
+
     return [rule for rule in all_rules() if settings.enabled(rule.code, rule.name, path)]
 
 
@@ -116,6 +120,7 @@ def _build_context(
     path: str, text: str, settings: Settings, options: RunOptions, lookups: list[ModelLookup] | None = None
 ) -> LintContext:
     from parlint.linter.adapters import adapt
+    from parlint.linter.context import DeploymentFacts, LintContext
     from parlint.linter.derive import derive
     from parlint.linter.launch import extract_documents, extract_text, file_kind
     from parlint.linter.loader import load_text
@@ -176,7 +181,10 @@ def lint_text(path: str, text: str | None, settings: Settings, options: RunOptio
               read_problem: LoadProblem | None = None) -> FileResult:
     """Lint a buffer that claims to be ``path`` (used for files and for ``--stdin-filename``)."""
     from parlint.linter.adapters import looks_relevant
+    from parlint.linter.context import LintContext
     from parlint.linter.launch import looks_relevant as launch_relevant
+    from parlint.linter.suppressions import apply_suppressions, find_suppressions
+    from parlint.rules import META_CODES
 
     rules = _selected(settings, path)
     structural = [rule for rule in rules if rule.code not in META_CODES]
