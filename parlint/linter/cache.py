@@ -82,6 +82,15 @@ class ResultCache:
         self.directory = root / CACHE_DIRECTORY / FORMAT
         self._indexes: dict[str, dict[str, dict[str, Any]]] = {}
         self._dirty: set[str] = set()
+        # Files of one directory share one Settings object: key it once (the objects are kept alive here,
+        # so their ids cannot be reused while the entry exists).
+        self._keys: dict[tuple[int, int], tuple[Settings, RunOptions, str]] = {}
+
+    def _run_key(self, settings: Settings, options: RunOptions) -> str:
+        known = self._keys.get((id(settings), id(options)))
+        if known is None:
+            known = self._keys[(id(settings), id(options))] = (settings, options, run_key(settings, options))
+        return known[2]
 
     def _index(self, key: str) -> dict[str, dict[str, Any]]:
         index = self._indexes.get(key)
@@ -95,7 +104,7 @@ class ResultCache:
         return index
 
     def lookup(self, path: str, settings: Settings, options: RunOptions) -> FileResult | None:
-        key = run_key(settings, options)
+        key = self._run_key(settings, options)
         entry = self._index(key).get(path)
         if entry is None:
             return None
@@ -138,7 +147,7 @@ class ResultCache:
     def store(self, result: FileResult, settings: Settings, options: RunOptions) -> None:
         if result.internal_error or result.snapshot is None:
             return
-        key = run_key(settings, options)
+        key = self._run_key(settings, options)
         self._index(key)[result.path] = {
             "size": result.snapshot.size,
             "mtime_ns": result.snapshot.mtime_ns,

@@ -21,9 +21,12 @@ from __future__ import annotations
 
 import os
 import re
+from typing import TYPE_CHECKING, Any
 
-from parlint.linter.launch.facts import Launch, PodFacts
-from parlint.linter.loader import LoadedFile
+if TYPE_CHECKING:
+    # Discovery asks only for file_kind(); the extraction machinery loads when a file is extracted.
+    from parlint.linter.launch.facts import Launch, PodFacts
+    from parlint.linter.loader import LoadedFile
 
 __all__ = ["Launch", "PodFacts", "extract_documents", "extract_text", "file_kind", "looks_relevant"]
 
@@ -33,6 +36,14 @@ _SHEBANG = re.compile(r"^#!\s*\S*(?:/|env\s+)(?:ba|z|da)?sh\b")
 _ENGINE_MARKERS = re.compile(
     r"vllm|sglang|trtllm|tensorrt|deepspeed|mii\b|modelSpec|LeaderWorkerSet|InferenceService|accelerators"
 )
+
+
+def __getattr__(name: str) -> Any:
+    if name in ("Launch", "PodFacts"):
+        from parlint.linter.launch import facts
+
+        return getattr(facts, name)
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
 
 def file_kind(path: str, text: str | None = None) -> str:
@@ -81,6 +92,7 @@ def looks_relevant(text: str) -> bool:
 def extract_text(path: str, text: str, kind: str) -> Launch:
     """The launch facts of a shell script, Markdown file, Dockerfile or Python file."""
     from parlint.linter.launch import scripts
+    from parlint.linter.launch.facts import Launch
     from parlint.linter.launch.fragments import normalized
 
     text = normalized(text)
@@ -99,6 +111,7 @@ def extract_text(path: str, text: str, kind: str) -> Launch:
 
 def extract_documents(loaded: LoadedFile) -> Launch:
     """The launch facts of every YAML document that is a manifest parlint knows."""
+    from parlint.linter.launch.facts import Launch
     from parlint.linter.launch.fragments import text_lines
     from parlint.linter.launch.manifests import from_document
 
