@@ -406,3 +406,12 @@ def test_manifest_with_lists_where_volume_names_belong(tmp_path: Path) -> None:
         """)
     found = _lint(_write(tmp_path, "deploy.yaml", manifest))
     assert "PL000" not in [code for code, *_ in found]
+
+
+def test_a_huge_degree_is_refused_where_it_is_written(tmp_path: Path) -> None:
+    """Rules that read a degree from the plan never see it: vLLM DCP once listed every size up to TP // KV."""
+    text = ("model: Qwen/Qwen2.5-7B-Instruct\ntensor-parallel-size: 99999999999999999999\n"
+            "decode-context-parallel-size: 2\n")
+    report = _measured(_write(tmp_path, "serve.yaml", text))
+    assert "tensor-parallel-size: `tensor_parallel_size` must be <= 65536, more GPUs than any deployment has; " \
+        "got 99999999999999999999" in report["messages"]  # type: ignore[operator]

@@ -34,12 +34,12 @@ import math
 from collections.abc import Callable
 from typing import Any
 
-from parlint.linter.adapters.flags import SGLANG_EP_SPANNING_BACKENDS
+from parlint.linter.adapters.flags import MAX_DEGREE, SGLANG_EP_SPANNING_BACKENDS
 from parlint.linter.mapping import Deployment, MoePhase, Rejection, Stage
 from parlint.linter.models.structure import ModelStructure
 from parlint.linter.plan import DeclaredPlan, Sourced
 
-MAX_WORLD_SIZE = 1 << 16
+MAX_WORLD_SIZE = MAX_DEGREE
 """Plans asking for more GPUs (or more ranks of any degree) than this are not laid out GPU by GPU: no
 inference deployment comes near 65,536 GPUs, and a hostile ``tensor-parallel-size: 1000000000`` must not
 build a billion GPU ids, nor ``ep-size: 10**20`` make the rules list its divisors."""

@@ -461,6 +461,11 @@ PP_PARTITION_ENV = {"vllm": "VLLM_PP_LAYER_PARTITION", "sglang": "SGLANG_PP_LAYE
 # --------------------------------------------------------------------------------------------------
 # Values
 
+MAX_DEGREE = 1 << 16
+"""The largest degree, rank or count (an int flag with a minimum) parlint accepts: no inference deployment
+comes near 65,536 GPUs, and a hostile ``tensor-parallel-size: 10**20`` must not reach code that counts up to
+it. Products of accepted degrees are bounded by :data:`parlint.linter.derive.MAX_WORLD_SIZE`."""
+
 
 def coerce(flag: Flag, value: Any, kind: str | None = None) -> tuple[Any, str | None]:
     """Convert a value as the engine would; ``(value, None)`` or ``(None, reason)`` when unusable.
@@ -478,6 +483,8 @@ def coerce(flag: Flag, value: Any, kind: str | None = None) -> tuple[Any, str | 
             return None, f"`{flag.key}` needs {_describe(kind)}, got {_show(value)}"
         if flag.minimum is not None and number < flag.minimum:
             return None, f"`{flag.key}` must be >= {flag.minimum}, got {number}"
+        if flag.minimum is not None and number > MAX_DEGREE:
+            return None, f"`{flag.key}` must be <= {MAX_DEGREE}, more GPUs than any deployment has; got {_show(number)}"
         return number, None
     if kind == FLOAT:
         if isinstance(value, bool):
