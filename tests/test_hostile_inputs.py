@@ -415,3 +415,10 @@ def test_a_huge_degree_is_refused_where_it_is_written(tmp_path: Path) -> None:
     report = _measured(_write(tmp_path, "serve.yaml", text))
     assert "tensor-parallel-size: `tensor_parallel_size` must be <= 65536, more GPUs than any deployment has; " \
         "got 99999999999999999999" in report["messages"]  # type: ignore[operator]
+
+
+def test_thousands_of_documents_with_findings_cost_linear_time(tmp_path: Path) -> None:
+    """6,000 documents, each with a fixable PL202: the fix helpers split the file into lines once, not per fix."""
+    text = f"---\nmodel: {MODEL}\ntensor-parallel-size: 6\n" * 6_000
+    report = _measured(_write(tmp_path, "many.yaml", text))
+    assert report["codes"] == ["PL202"] * 6_000

@@ -20,6 +20,7 @@ import os
 import re
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
+from functools import lru_cache
 from typing import Any
 
 from parlint.linter.diagnostics import Applicability, Diagnostic, Edit, Fix, Position, Range
@@ -299,8 +300,15 @@ _PLAIN_TOKEN = re.compile(r"^[^\s'\"\\$`]+$")
 
 
 def _line(text: str, number: int) -> str | None:
-    lines = text.split("\n")
+    lines = _split_lines(text)
     return lines[number - 1].rstrip("\r") if 1 <= number <= len(lines) else None
+
+
+@lru_cache(maxsize=1)
+def _split_lines(text: str) -> tuple[str, ...]:
+    """The lines of the text being fixed, split once: every fix of every document asks for one of them,
+    and splitting per call made a file of thousands of documents cost time quadratic in its length."""
+    return tuple(text.split("\n"))
 
 
 def written_token(text: str, at: Any) -> tuple[Range, str] | None:
