@@ -127,7 +127,7 @@ def test_model_metadata_change_invalidates(tmp_path: Path) -> None:
     config.write_text(json.dumps(raw) + " ")
     from parlint.linter.models import resolve
 
-    resolve._resolve.cache_clear()  # a new run starts with empty per-run caches
+    resolve.clear_cache()  # a new run starts with empty per-run caches
     assert [d.code for d in _run(tmp_path, target, settings).diagnostics] == ["PL202"]
 
 
@@ -154,3 +154,26 @@ def test_parallel_equals_serial_uncached() -> None:
     serial = lint_many(jobs, RunOptions(), cache_root=None, workers=1)
     parallel_run = lint_many(jobs * 8, RunOptions(), cache_root=None, workers=2)
     assert [_summary(result) for result in parallel_run] == [_summary(result) for result in serial] * 8
+
+
+def test_a_catalog_answer_is_revalidated_when_a_cached_config_appears(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    hub = tmp_path / "hub"
+    hub.mkdir()
+    monkeypatch.setenv("HF_HUB_CACHE", str(hub))
+    target = tmp_path / "serve.yaml"
+    target.write_text("model: meta-llama/Llama-3.1-8B\ntensor-parallel-size: 4\n")
+    _aged(target)
+    from parlint.linter.models import resolve
+
+    resolve.clear_cache()
+    assert not _run(tmp_path, target).diagnostics  # the catalog's Llama-3.1-8B: 32 heads, TP 4 fits
+    snapshot = hub / "models--meta-llama--Llama-3.1-8B" / "snapshots" / "abc123"
+    snapshot.mkdir(parents=True)
+    (snapshot / "config.json").write_text(json.dumps({
+        "architectures": ["LlamaForCausalLM"], "model_type": "llama", "num_hidden_layers": 32, "hidden_size": 4096,
+        "num_attention_heads": 30, "num_key_value_heads": 6, "intermediate_size": 14336, "vocab_size": 128256,
+    }))
+    resolve.clear_cache()  # a new run
+    assert [d.code for d in _run(tmp_path, target).diagnostics] == ["PL202"]

@@ -137,11 +137,14 @@ class ResultCache:
 
     @staticmethod
     def _still_resolves(lookup: ModelLookup, settings: Settings, options: RunOptions) -> bool:
-        from parlint.linter.models.resolve import resolve_model
+        from parlint.linter.models.resolve import resolve_model, resolves_from_files
 
-        again = resolve_model(
-            lookup.ref, config_dir=lookup.config_dir, models_map=settings.models, model_config=options.model_config
-        )
+        config_dir, models, model_config = lookup.config_dir, settings.models, options.model_config
+        if lookup.source == "catalog":
+            # Still the catalog unless a file source now answers first (the catalog is in the code fingerprint).
+            return not resolves_from_files(lookup.ref, config_dir=config_dir, models_map=models,
+                                           model_config=model_config)
+        again = resolve_model(lookup.ref, config_dir=config_dir, models_map=models, model_config=model_config)
         return again.source == lookup.source
 
     def store(self, result: FileResult, settings: Settings, options: RunOptions) -> None:

@@ -59,17 +59,48 @@ def _expanded(path: Path) -> Path:
         return path
 
 
+def resolves_from_files(
+    ref: str,
+    *,
+    config_dir: str | None = None,
+    models_map: dict[str, str] | None = None,
+    model_config: str | None = None,
+) -> bool:
+    """Whether a source before the catalog (explicit config, ``models`` map, local path, Hugging Face cache)
+    answers for ``ref`` now. The result cache asks this to re-validate a catalog resolution without loading
+    the catalog: the catalog itself is package data, covered by the cache's code fingerprint."""
+    mapped = tuple(sorted((models_map or {}).items()))
+    return _from_files(ref.strip() if isinstance(ref, str) else "", config_dir, mapped, model_config) is not None
+
+
 @lru_cache(maxsize=256)
 def _resolve(
     ref: str, config_dir: str | None, models_map: tuple[tuple[str, str], ...], model_config: str | None
 ) -> Resolution:
+    found = _from_files(ref, config_dir, models_map, model_config)
+    if found is not None:
+        return found
+    if not ref:
+        return Resolution(None, message="no model named; " + _how_to_provide(ref))
+    hit = lookup(ref)
+    if hit is not None:
+        return Resolution(hit.structure, "catalog")
+    return Resolution(None, message=f"model '{ref}' is not in the built-in catalog, the Hugging Face cache "
+                                    f"or a local path; " + _how_to_provide(ref))
+
+
+@lru_cache(maxsize=256)
+def _from_files(
+    ref: str, config_dir: str | None, models_map: tuple[tuple[str, str], ...], model_config: str | None
+) -> Resolution | None:
+    """Steps 1-3 of the order: an explicit config, the ``models`` map, a local path, the HF cache."""
     if model_config:
         return _from_path(_expanded(Path(model_config)), ref, "config", config_dir, required=True)
     mapping = {key.lower(): value for key, value in models_map}
     if ref.lower() in mapping:
         return _from_path(_expanded(Path(mapping[ref.lower()])), ref, "config", config_dir, required=True)
     if not ref:
-        return Resolution(None, message="no model named; " + _how_to_provide(ref))
+        return None
     for base in _bases(config_dir):
         candidate = _expanded(base / ref) if base else _expanded(Path(ref))
         if _looks_like_path(ref) or candidate.exists():
@@ -79,11 +110,7 @@ def _resolve(
     cached = _hf_cache_config(ref)
     if cached is not None:
         return _read_config(cached, ref, f"hf-cache:{cached}")
-    hit = lookup(ref)
-    if hit is not None:
-        return Resolution(hit.structure, "catalog")
-    return Resolution(None, message=f"model '{ref}' is not in the built-in catalog, the Hugging Face cache "
-                                    f"or a local path; " + _how_to_provide(ref))
+    return None
 
 
 def _how_to_provide(ref: str) -> str:
@@ -209,3 +236,4 @@ def _find_case_insensitive(cache: Path, folder: str) -> Path | None:
 def clear_cache() -> None:
     """Forget cached resolutions (tests and long-running processes that change files)."""
     _resolve.cache_clear()
+    _from_files.cache_clear()
