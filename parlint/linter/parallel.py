@@ -10,7 +10,7 @@ from collections.abc import Sequence
 from pathlib import Path
 
 from parlint.linter.config import Settings
-from parlint.linter.runner import FileResult, RunOptions, lint_path, preload
+from parlint.linter.runner import FileResult, RunOptions, lint_path
 
 PARALLEL_THRESHOLD = 64
 """Below this many files a process pool costs more than it saves."""
@@ -32,7 +32,6 @@ def _lint_all(work: list[tuple[str, Settings, RunOptions, bool]], workers: int |
     import multiprocessing
     from concurrent.futures import ProcessPoolExecutor
 
-    preload()
     # fork keeps the parent's imports (cheap workers); other platforms use their safe default.
     context = multiprocessing.get_context("fork") if sys.platform == "linux" else None
     chunk = max(1, len(work) // (count * 8))

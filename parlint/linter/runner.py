@@ -110,22 +110,6 @@ def _read(path: str, options: RunOptions) -> tuple[str | None, LoadProblem | Non
     return text, (LoadProblem(reason, FILE_START) if text is None else None)
 
 
-def preload() -> None:
-    """Import the linting machinery, the rules and the model catalog now: a process that forks workers calls
-    this first, so the workers share one copy instead of each importing them."""
-    import parlint.linter.adapters
-    import parlint.linter.context
-    import parlint.linter.derive
-    import parlint.linter.launch.manifests
-    import parlint.linter.launch.scripts
-    import parlint.linter.suppressions  # noqa: F401
-    from parlint.linter.models.catalog import catalog_ids
-    from parlint.rules import all_rules
-
-    all_rules()
-    catalog_ids()
-
-
 def _selected(settings: Settings, path: str) -> list[Rule]:
     from parlint.rules import all_rules
 
