@@ -12,6 +12,7 @@ from collections.abc import Sequence
 from typing import Any
 
 from parlint.linter.mapping import Deployment, Stage
+from parlint.linter.values import compact_ranges
 
 FORMATS = ("text", "json")
 
@@ -34,18 +35,7 @@ def _json(deployment: Deployment) -> dict[str, Any]:
 
 def gpu_ranges(gpus: Sequence[int]) -> str:
     """``0-7, 16-23``: consecutive ids folded into ranges."""
-    if not gpus:
-        return "none declared"
-    parts: list[str] = []
-    start = previous = gpus[0]
-    for gpu in [*gpus[1:], None]:
-        if gpu is not None and gpu == previous + 1:
-            previous = gpu
-            continue
-        parts.append(str(start) if start == previous else f"{start}-{previous}")
-        if gpu is not None:
-            start = previous = gpu
-    return ", ".join(parts)
+    return compact_ranges(gpus, empty="none declared")
 
 
 def _plural(count: int, noun: str) -> str:

@@ -9,6 +9,7 @@ from parlint.linter.models.canonical import structure_to_json
 from parlint.linter.models.memory import weight_bytes
 from parlint.linter.models.resolve import Resolution
 from parlint.linter.models.structure import ModelStructure
+from parlint.linter.values import compact_ranges
 
 
 def model_json(resolution: Resolution) -> dict[str, Any]:
@@ -39,22 +40,6 @@ def _billions(count: int) -> str:
     return f"{count / 1e9:.2f}B"
 
 
-def _ranges(indices: tuple[int, ...]) -> str:
-    """Compact layer list: 0-2, 5, 7-9."""
-    if not indices:
-        return "none"
-    parts: list[str] = []
-    start = previous = indices[0]
-    for index in (*indices[1:], None):
-        if index is not None and index == previous + 1:
-            previous = index
-            continue
-        parts.append(str(start) if start == previous else f"{start}-{previous}")
-        if index is not None:
-            start = previous = index
-    return ", ".join(parts)
-
-
 def _text(model: ModelStructure, resolution: Resolution) -> str:
     attention = model.attention
     lines = [
@@ -76,16 +61,17 @@ def _text(model: ModelStructure, resolution: Resolution) -> str:
         lines.append(f"attention: {attention.kind.upper()}, {attention.heads} heads, {attention.kv_heads} KV heads, "
                      f"head_dim {attention.head_dim}")
     if attention.sliding_window:
-        lines.append(f"sliding window: {attention.sliding_window} on layers {_ranges(attention.sliding_window_layers)}")
+        windowed = compact_ranges(attention.sliding_window_layers)
+        lines.append(f"sliding window: {attention.sliding_window} on layers {windowed}")
     if model.non_attention_layers:
-        lines.append(f"attention (KV-cache) layers: {_ranges(model.attention_layers)}")
+        lines.append(f"attention (KV-cache) layers: {compact_ranges(model.attention_layers)}")
     lines.append(f"dense FFN: {model.intermediate_size}" + ("" if model.ffn_gated else " (plain MLP)"))
     if model.moe:
         moe = model.moe
         lines.append(f"MoE: {moe.experts} experts, top-{moe.experts_per_token}, width {moe.moe_intermediate_size}")
         if moe.shared_experts:
             lines.append(f"shared experts: {moe.shared_experts} x width {moe.shared_intermediate_size}")
-        lines.append(f"MoE layers: {_ranges(moe.moe_layers)}; dense layers: {_ranges(moe.dense_layers)}")
+        lines.append(f"MoE layers: {compact_ranges(moe.moe_layers)}; dense layers: {compact_ranges(moe.dense_layers)}")
     quantization = model.quantization
     if quantization:
         details = [f"{quantization.bits}-bit" if quantization.bits else "", quantization.scheme]
