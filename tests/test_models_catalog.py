@@ -156,3 +156,34 @@ def test_catalog_ids_are_unique_and_cover_models_json() -> None:
 def test_unknown_model_is_not_found() -> None:
     assert lookup("acme/definitely-not-a-model-7B") is None
     assert lookup("") is None
+
+
+def test_every_catalog_model_resolves_from_a_raw_config_json(tmp_path: Path) -> None:
+    """Each models.json entry written back as the Hugging Face ``config.json`` of its family (the keys it was
+    read from) resolves, as a local model directory, to exactly the shipped catalog structure: the catalog
+    and ``config.json`` resolution agree for every model, and the shipped catalog is not stale."""
+    import sys
+
+    from parlint.linter.models.canonical import structure_to_json
+
+    sys.path.insert(0, str(Path(__file__).parents[1] / "scripts"))
+    try:
+        from build_catalog import entry_to_config
+    finally:
+        sys.path.pop(0)
+    checked = 0
+    for entry in models_json():
+        if entry["hf_id"] in NOT_IN_CATALOG:
+            continue
+        directory = tmp_path / entry["hf_id"].replace("/", "--")
+        directory.mkdir()
+        (directory / "config.json").write_text(json.dumps(entry_to_config(entry)))
+        from_file = resolve_model(str(directory))
+        hit = lookup(entry["hf_id"])
+        assert from_file.structure is not None and hit is not None, entry["hf_id"]
+        ignore = {"id", "source"}
+        resolved = {key: value for key, value in structure_to_json(from_file.structure).items() if key not in ignore}
+        shipped = {key: value for key, value in structure_to_json(hit.structure).items() if key not in ignore}
+        assert resolved == shipped, entry["hf_id"]
+        checked += 1
+    assert checked >= 130
