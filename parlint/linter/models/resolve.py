@@ -193,6 +193,7 @@ def hf_cache_dirs() -> list[Path]:
     return [Path.home() / ".cache" / "huggingface" / "hub"]
 
 
+@lru_cache(maxsize=1024)  # one answer per model id and run: the cache directory is listed once, not per file
 def _hf_cache_config(ref: str) -> Path | None:
     if ref.count("/") != 1 or _looks_like_path(ref):
         return None
@@ -237,3 +238,4 @@ def clear_cache() -> None:
     """Forget cached resolutions (tests and long-running processes that change files)."""
     _resolve.cache_clear()
     _from_files.cache_clear()
+    _hf_cache_config.cache_clear()
