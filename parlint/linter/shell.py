@@ -26,6 +26,9 @@ from parlint.linter.diagnostics import Position, Range
 _VARIABLE = re.compile(
     r"\$(?:\{(?P<braced>[A-Za-z_][A-Za-z0-9_]*)(?::?-(?P<default>[^}]*))?\}|(?P<plain>[A-Za-z_][A-Za-z0-9_]*))"
 )
+# Runs the scanner takes in one step instead of character by character (same stop characters as the rules).
+_PLAIN_RUN = re.compile(r"(?:[^ \t\n;|&\\'\"`$]|\$(?!\())+")
+_DOUBLE_QUOTED_RUN = re.compile(r'[^"\\]+')
 _ASSIGNMENT = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*=")
 _SEPARATORS = ("&&", "||", ";", "|", "&")
 
@@ -98,13 +101,14 @@ class _Scanner:
         return self.lines.position(self.line, self.column)
 
     def advance(self, count: int = 1) -> None:
-        for _ in range(count):
-            if self.text[self.index] == "\n":
-                self.line += 1
-                self.column = 0
-            else:
-                self.column += 1
-            self.index += 1
+        end = min(self.index + count, len(self.text))
+        breaks = self.text.count("\n", self.index, end)
+        if breaks:
+            self.line += breaks
+            self.column = end - (self.text.rfind("\n", self.index, end) + 1)
+        else:
+            self.column += end - self.index
+        self.index = end
 
     def peek(self, offset: int = 0) -> str:
         position = self.index + offset
@@ -174,9 +178,11 @@ class _Scanner:
                     if self.peek() == "\\" and self.peek(1) in '"\\$`':
                         chunk.append(self.peek(1))
                         self.advance(2)
-                    else:
-                        chunk.append(self.peek())
-                        self.advance()
+                        continue
+                    run = _DOUBLE_QUOTED_RUN.match(self.text, self.index)
+                    end = run.end() if run else self.index + 1  # a backslash that escapes nothing
+                    chunk.append(self.text[self.index:end])
+                    self.advance(end - self.index)
                 text, missing = self.expand("".join(chunk))
                 unresolved |= missing or "$(" in text or "`" in text
                 parts.append(text)
@@ -188,9 +194,8 @@ class _Scanner:
                 unresolved = True
             else:
                 begin = self.index
-                while (self.index < len(self.text) and self.peek() not in " \t\n;|&\\'\"`"
-                       and not (self.peek() == "$" and self.peek(1) == "(")):
-                    self.advance()
+                run = _PLAIN_RUN.match(self.text, self.index)
+                self.advance((run.end() if run else self.index + 1) - self.index)
                 text, missing = self.expand(self.text[begin:self.index])
                 unresolved |= missing
                 parts.append(text)
