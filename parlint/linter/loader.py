@@ -55,25 +55,41 @@ class SourceMap:
         self._root = root
         self._lines = lines
         self._found: dict[str, tuple[yaml.Node | None, yaml.Node | None, bool]] = {}
+        self._members: dict[int, dict[str, tuple[yaml.Node, yaml.Node]]] = {}  # per mapping node, built once
 
     def _find(self, pointer: str) -> tuple[yaml.Node | None, yaml.Node | None, bool]:
-        """(key node, value node, exact) for ``pointer``, or for its deepest existing ancestor."""
+        """(key node, value node, exact) for ``pointer``, or for its deepest existing ancestor; each prefix is
+        resolved once and reused by the pointers below it."""
         cached = self._found.get(pointer)
         if cached is not None:
             return cached
-        key_node: yaml.Node | None = None
-        node = self._root
-        exact = node is not None
-        if node is not None and pointer:
-            for raw in pointer.split("/")[1:]:
-                child = _child(node, raw.replace("~1", "/").replace("~0", "~"))
-                if child is None:
-                    exact = False
-                    break
-                key_node, node = child
-        found = (key_node, node, exact)
+        if not pointer:
+            found: tuple[yaml.Node | None, yaml.Node | None, bool] = (None, self._root, self._root is not None)
+        else:
+            parent, _, raw = pointer.rpartition("/")
+            parent_key, parent_node, parent_exact = self._find(parent)
+            child = None
+            if parent_exact and parent_node is not None:
+                child = self._child(parent_node, raw.replace("~1", "/").replace("~0", "~"))
+            found = (child[0], child[1], True) if child else (parent_key, parent_node, False)
         self._found[pointer] = found
         return found
+
+    def _child(self, node: yaml.Node, token: str) -> tuple[yaml.Node | None, yaml.Node] | None:
+        """The member ``token`` of a mapping (the last spelling wins, as in the loaded data) or item ``token``
+        of a sequence."""
+        if isinstance(node, yaml.MappingNode):
+            members = self._members.get(id(node))
+            if members is None:
+                members = self._members[id(node)] = {
+                    str(key_node.value): (key_node, value_node)
+                    for key_node, value_node in node.value
+                    if key_node.tag != _MERGE_TAG and isinstance(key_node, yaml.ScalarNode)
+                }
+            found = members.get(token)
+            if found is not None:
+                return found
+        return _child(node, token)
 
     def value(self, pointer: str) -> Range:
         """Range of the value at ``pointer``, or of its nearest existing ancestor."""
