@@ -59,6 +59,20 @@ def _positive(value: str) -> int:
     return number
 
 
+def _input_error(error: Exception) -> int:
+    """Report a bad configuration, a missing path or a usage mistake in one line; exit code 2."""
+    from parlint.linter.config import ConfigError
+
+    if isinstance(error, FileNotFoundError):
+        message = f"error: no such file or directory: {error.args[0]}"
+    elif isinstance(error, ConfigError):
+        message = f"configuration error: {error}"
+    else:
+        message = f"error: {error}"
+    print(f"parlint: {message}", file=sys.stderr)
+    return EXIT_ERROR
+
+
 def _check_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="parlint",
@@ -145,15 +159,8 @@ def run_check(argv: Sequence[str]) -> int:
             no_cache = args.no_cache or os.environ.get("PARLINT_NO_CACHE", "") not in ("", "0")
             cache_root = None if no_cache else Path.cwd()
             results.extend(lint_many(jobs, options, cache_root=cache_root, workers=args.jobs))
-    except ConfigError as error:
-        print(f"parlint: configuration error: {error}", file=sys.stderr)
-        return EXIT_ERROR
-    except FileNotFoundError as error:
-        print(f"parlint: error: no such file or directory: {error.args[0]}", file=sys.stderr)
-        return EXIT_ERROR
-    except UsageError as error:
-        print(f"parlint: error: {error}", file=sys.stderr)
-        return EXIT_ERROR
+    except (ConfigError, FileNotFoundError, UsageError) as error:
+        return _input_error(error)
     diagnostics = [diagnostic for result in results for diagnostic in result.diagnostics]
     output = render(
         args.format,
@@ -284,12 +291,8 @@ def run_show(argv: Sequence[str]) -> int:
             if not os.path.isfile(file):
                 raise FileNotFoundError(file)
             deployments.extend(show_deployments(file, finder.for_path(file), RunOptions(args.model_config)))
-    except ConfigError as error:
-        print(f"parlint: configuration error: {error}", file=sys.stderr)
-        return EXIT_ERROR
-    except FileNotFoundError as error:
-        print(f"parlint: error: no such file: {error.args[0]}", file=sys.stderr)
-        return EXIT_ERROR
+    except (ConfigError, FileNotFoundError) as error:
+        return _input_error(error)
     print(render_show(deployments, args.format))
     return EXIT_OK
 
