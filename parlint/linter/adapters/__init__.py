@@ -17,6 +17,7 @@ Besides the canonical settings listed in :mod:`parlint.linter.plan`, adapters re
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
@@ -33,10 +34,12 @@ PARALLEL_SETTINGS = frozenset((
 """Canonical settings that make a document a parallelism config."""
 
 _RELEVANT_MARKERS = (
-    "parallel", "tp_size", "tp-size", "tp:", "mp_size", "ep_size", "ep-size", "dp-size", "dp_size", "dp:",
-    "attn-dp", "ParallelPlan", "replica_num", "model_name_or_path", "PP_LAYER_PARTITION", "pp_partition",
-    "-tp", "enable-dp-attention", "moe-a2a-backend",
+    "parallel", "tp_size", "tp-size", "mp_size", "ep_size", "ep-size", "dp-size", "dp_size", "attn-dp",
+    "ParallelPlan", "replica_num", "model_name_or_path", "PP_LAYER_PARTITION", "pp_partition", "-tp",
+    "enable-dp-attention", "moe-a2a-backend",
 )
+_SHORT_KEY = re.compile(r"(?:^|[\s{,\"'_])[td]p[\"']?[ \t]*:", re.MULTILINE)
+"""A ``tp:`` / ``dp:`` key (ParallelPlan degrees), not the ``tp:`` inside every ``http://`` URL."""
 
 _ENGINE_HINTS = {
     "vllm": ("vllm",),
@@ -56,7 +59,7 @@ _DEEPSPEED_TRAINING_KEYS = frozenset((
 
 def looks_relevant(text: str) -> bool:
     """Cheap pre-filter on raw text: can this file hold a parallelism config at all?"""
-    return any(marker in text for marker in _RELEVANT_MARKERS)
+    return any(marker in text for marker in _RELEVANT_MARKERS) or _SHORT_KEY.search(text) is not None
 
 
 def adapt(loaded: LoadedFile) -> list[DeclaredPlan]:
