@@ -28,7 +28,7 @@ def _tree(root: Path) -> None:
 
 
 def _names(root: Path) -> list[str]:
-    return [path.relative_to(root).as_posix() for path in discover([str(root)])]
+    return [Path(path).relative_to(root).as_posix() for path in discover([str(root)])]
 
 
 def test_walk_outside_git_skips_vendored_and_virtualenv_directories(tmp_path: Path) -> None:
@@ -46,11 +46,11 @@ def test_inside_git_the_gitignore_is_honoured(tmp_path: Path) -> None:
 
 def test_explicit_files_are_linted_as_given_and_missing_ones_raise(tmp_path: Path) -> None:
     _touch(tmp_path / "x.txt")
-    assert list(discover([str(tmp_path / "x.txt")])) == [tmp_path / "x.txt"]
+    assert list(discover([str(tmp_path / "x.txt")])) == [str(tmp_path / "x.txt")]
     with pytest.raises(FileNotFoundError):
         list(discover([str(tmp_path / "absent.yaml")]))
 
 
 def test_each_file_once(tmp_path: Path) -> None:
     _touch(tmp_path / "a.yaml")
-    assert list(discover([str(tmp_path), str(tmp_path / "a.yaml")])) == [tmp_path / "a.yaml"]
+    assert list(discover([str(tmp_path), str(tmp_path / "a.yaml")])) == [str(tmp_path / "a.yaml")]

@@ -26,7 +26,7 @@ EXPECT = re.compile(r"expect: (?P<code>[A-Z]+[0-9]{3}) (?P<line>[0-9]+):(?P<colu
 
 def _files(*parts: str) -> list[Path]:
     roots = [FIXTURES / part for part in parts if (FIXTURES / part).is_dir()]
-    found = sorted(discover(str(root) for root in roots)) if roots else []
+    found = sorted(Path(path) for path in discover(str(root) for root in roots)) if roots else []
     return [path for path in found if path.name not in (".parlint.yaml", ".parlint.yml")]
 
 

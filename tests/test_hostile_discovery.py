@@ -52,7 +52,7 @@ def test_symlink_loops_in_a_tree_are_skipped(tmp_path: Path) -> None:
     (tree / "ping.yaml").symlink_to(tree / "pong.yaml")
     (tree / "pong.yaml").symlink_to(tree / "ping.yaml")
     (tree / "up").symlink_to(tree, target_is_directory=True)  # a directory cycle
-    assert [path.name for path in discover([str(tree)])] == ["serve.yaml"]
+    assert [Path(path).name for path in discover([str(tree)])] == ["serve.yaml"]
     code, payload, _ = _cli(str(tree))
     assert code == 1 and _codes(payload) == [("serve.yaml", "PL202")]
 
@@ -75,7 +75,7 @@ def test_a_symlinked_config_is_linted_through_its_link(tmp_path: Path) -> None:
 def test_fifo_in_a_linted_directory_is_skipped_without_blocking(tmp_path: Path) -> None:
     tree = _tree(tmp_path)
     os.mkfifo(tree / "pipe.yaml")
-    assert [path.name for path in discover([str(tree)])] == ["serve.yaml"]
+    assert [Path(path).name for path in discover([str(tree)])] == ["serve.yaml"]
     code, payload, _ = _cli(str(tree))
     assert code == 1 and _codes(payload) == [("serve.yaml", "PL202")]
 
@@ -106,7 +106,7 @@ def test_endless_device_is_read_only_up_to_the_size_limit() -> None:
 
 def test_a_file_that_vanishes_after_discovery_is_reported(tmp_path: Path) -> None:
     tree = _tree(tmp_path)
-    found = list(discover([str(tree)]))
+    found = [Path(path) for path in discover([str(tree)])]
     found[0].unlink()
     result = lint_path(str(found[0]), Settings(root=str(tree)), RunOptions())
     assert not result.internal_error
@@ -123,7 +123,7 @@ def test_files_that_vanish_during_the_walk_are_skipped(tmp_path: Path) -> None:
     first = next(walk)
     for path in tree.glob("more-*.yaml"):
         path.unlink()
-    assert first.name == "more-0.yaml" and list(walk) == [tree / "serve.yaml"]
+    assert Path(first).name == "more-0.yaml" and list(walk) == [str(tree / "serve.yaml")]
 
 
 def test_a_directory_that_vanished_before_the_run_is_a_usage_error(tmp_path: Path) -> None:
@@ -172,6 +172,6 @@ def test_symlink_loops_and_fifos_inside_a_git_work_tree(tmp_path: Path) -> None:
     git = ["git", "-c", "user.name=t", "-c", "user.email=t@example.invalid"]
     subprocess.run([*git, "init", "-q"], cwd=tree, check=True)
     subprocess.run([*git, "add", "serve.yaml", "self.yaml", "up"], cwd=tree, check=True)
-    assert [path.name for path in discover([str(tree)])] == ["serve.yaml"]
+    assert [Path(path).name for path in discover([str(tree)])] == ["serve.yaml"]
     code, payload, _ = _cli(str(tree))
     assert code == 1 and _codes(payload) == [("serve.yaml", "PL202")]

@@ -151,9 +151,9 @@ def run_check(argv: Sequence[str]) -> int:
         else:
             jobs = []
             for path in discover(paths):
-                settings = finder.for_path(str(path))
-                if not settings.excluded(str(path)):
-                    jobs.append((str(path), settings))
+                settings = finder.for_path(path)
+                if not settings.excluded(path):
+                    jobs.append((path, settings))
             if args.fix or args.unsafe_fixes or args.diff:
                 return _run_fixes(jobs, options, args)
             no_cache = args.no_cache or os.environ.get("PARLINT_NO_CACHE", "") not in ("", "0")

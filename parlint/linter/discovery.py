@@ -74,27 +74,32 @@ def _walk(directory: str) -> list[str]:
     return found
 
 
-def discover(paths: Iterable[str]) -> Iterator[Path]:
-    """Lintable files under ``paths``, each once, in a stable order. Missing paths raise FileNotFoundError."""
+def discover(paths: Iterable[str]) -> Iterator[str]:
+    """Lintable files under ``paths``, each once, in a stable order. Missing paths raise FileNotFoundError.
+
+    Paths are strings (a directory joined with the ``/``-separated names found under it): the runner and
+    the cache key on strings, and building a :class:`pathlib.Path` per file was a tenth of a warm run."""
     seen: set[str] = set()
     for raw in paths:
+        given = str(Path(raw))  # as pathlib spells it: no "./" prefix, no doubled or trailing "/"
         if os.path.isdir(raw):
             listed = _git_files(raw)
             names = listed if listed is not None else _walk(raw)
             virtualenvs = tuple(name[: -len("pyvenv.cfg")] for name in names if name.rsplit("/", 1)[-1] == "pyvenv.cfg")
+            prefix = "" if given == "." else given if given.endswith("/") else given + "/"
             for name in names:
                 if any(part in SKIPPED_DIRECTORIES for part in name.split("/")[:-1]):
                     continue
                 if virtualenvs and name.startswith(virtualenvs):
                     continue
-                full = os.path.join(raw, name)
+                full = prefix + name
                 if full in seen or not is_lintable(full) or not os.path.isfile(full):
                     continue
                 seen.add(full)
-                yield Path(full)
+                yield full
         elif os.path.exists(raw):
-            if raw not in seen:
-                seen.add(raw)
-                yield Path(raw)
+            if given not in seen:
+                seen.add(given)
+                yield given
         else:
             raise FileNotFoundError(raw)
