@@ -110,10 +110,24 @@ def _read(path: str, options: RunOptions) -> tuple[str | None, LoadProblem | Non
     return text, (LoadProblem(reason, FILE_START) if text is None else None)
 
 
+_SELECTED_PER_SETTINGS: dict[tuple[int, int], tuple[Settings, tuple[Rule, ...], list[Rule]]] = {}
+"""Without per-file ignores the enabled rules depend on the settings alone; files of one directory share
+one Settings object (the objects are kept alive here, so their ids cannot be reused)."""
+
+
 def _selected(settings: Settings, path: str) -> list[Rule]:
     from parlint.rules import all_rules
 
-    return [rule for rule in all_rules() if settings.enabled(rule.code, rule.name, path)]
+    rules = all_rules()
+    if settings.per_file_ignores:
+        return [rule for rule in rules if settings.enabled(rule.code, rule.name, path)]
+    known = _SELECTED_PER_SETTINGS.get((id(settings), id(rules)))
+    if known is None:
+        if len(_SELECTED_PER_SETTINGS) >= 256:  # a long-lived caller creating many Settings
+            _SELECTED_PER_SETTINGS.clear()
+        enabled = [rule for rule in rules if settings.enabled(rule.code, rule.name, path)]
+        known = _SELECTED_PER_SETTINGS[(id(settings), id(rules))] = (settings, rules, enabled)
+    return known[2]
 
 
 def _build_context(

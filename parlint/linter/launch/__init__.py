@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import os
 import re
+from functools import lru_cache
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
@@ -73,7 +74,14 @@ def file_kind(path: str, text: str | None = None) -> str:
 
 def _in_helm_templates(path: str) -> bool:
     """A chart's ``templates/`` file is Go template text, not YAML: only its rendered output could be linted."""
-    directory = os.path.dirname(os.path.abspath(path))
+    return _helm_templates_directory(os.path.dirname(os.path.abspath(path)))
+
+
+@lru_cache(maxsize=4096)
+def _helm_templates_directory(directory: str) -> bool:
+    """Asked once per directory (discovery and the runner ask for every file)."""
+    if "templates" not in directory:
+        return False
     for _ in range(4):  # templates/ or a few levels below it
         parent = os.path.dirname(directory)
         if os.path.basename(directory) == "templates":

@@ -73,7 +73,8 @@ def resolves_from_files(
     return _from_files(ref.strip() if isinstance(ref, str) else "", config_dir, mapped, model_config) is not None
 
 
-@lru_cache(maxsize=256)
+# Keyed by model and config directory: a repo of thousands of directories must not evict per file.
+@lru_cache(maxsize=16384)
 def _resolve(
     ref: str, config_dir: str | None, models_map: tuple[tuple[str, str], ...], model_config: str | None
 ) -> Resolution:
@@ -89,7 +90,7 @@ def _resolve(
                                     f"or a local path; " + _how_to_provide(ref))
 
 
-@lru_cache(maxsize=256)
+@lru_cache(maxsize=16384)
 def _from_files(
     ref: str, config_dir: str | None, models_map: tuple[tuple[str, str], ...], model_config: str | None
 ) -> Resolution | None:
@@ -101,9 +102,14 @@ def _from_files(
         return _from_path(_expanded(Path(mapping[ref.lower()])), ref, "config", config_dir, required=True)
     if not ref:
         return None
+    path_like = _looks_like_path(ref)
     for base in _bases(config_dir):
-        candidate = _expanded(base / ref) if base else _expanded(Path(ref))
-        if _looks_like_path(ref) or candidate.exists():
+        # A model id such as org/name is almost never a local directory: ask the file system with a plain
+        # string first (this runs once per model and directory of a repo).
+        if not path_like and not os.path.exists(os.path.join(base, ref) if base else ref):
+            continue
+        candidate = _expanded(Path(base) / ref) if base else _expanded(Path(ref))
+        if path_like or candidate.exists():
             found = _from_path(candidate, ref, "local", config_dir, required=False)
             if found.structure is not None or found.message:
                 return found
@@ -121,12 +127,8 @@ def _how_to_provide(ref: str) -> str:
     )
 
 
-def _bases(config_dir: str | None) -> list[Path | None]:
-    bases: list[Path | None] = []
-    if config_dir:
-        bases.append(Path(config_dir))
-    bases.append(None)
-    return bases
+def _bases(config_dir: str | None) -> list[str | None]:
+    return [config_dir, None] if config_dir else [None]
 
 
 def _looks_like_path(ref: str) -> bool:
