@@ -85,6 +85,7 @@ class ResultCache:
         # Files of one directory share one Settings object: key it once (the objects are kept alive here,
         # so their ids cannot be reused while the entry exists).
         self._keys: dict[tuple[int, int], tuple[Settings, RunOptions, str]] = {}
+        self._holds: dict[tuple[str, str, str, str, int, int], bool] = {}
 
     def _run_key(self, settings: Settings, options: RunOptions) -> str:
         known = self._keys.get((id(settings), id(options)))
@@ -112,9 +113,8 @@ class ResultCache:
             if not self._unchanged(path, entry, key):
                 return None
             lookups = [ModelLookup(**item) for item in entry["models"]]
-            if [_source_fingerprint(lookup.source) for lookup in lookups] != entry["fingerprints"]:
-                return None
-            if not all(self._still_resolves(lookup, settings, options) for lookup in lookups):
+            if not all(self._lookup_holds(lookup, fingerprint, settings, options)
+                       for lookup, fingerprint in zip(lookups, entry["fingerprints"], strict=True)):
                 return None
             diagnostics = [Diagnostic.from_json(item) for item in entry["diagnostics"]]
         except (OSError, ValueError, KeyError, TypeError):
@@ -134,6 +134,17 @@ class ResultCache:
         entry["stored_ns"] = time.time_ns()
         self._dirty.add(key)
         return True
+
+    def _lookup_holds(self, lookup: ModelLookup, fingerprint: str, settings: Settings, options: RunOptions) -> bool:
+        """Whether a model lookup still gives the same answer; asked once per lookup and settings in a run
+        (the files of one directory share their lookups)."""
+        key = (lookup.ref, lookup.config_dir, lookup.source, fingerprint, id(settings), id(options))
+        holds = self._holds.get(key)
+        if holds is None:
+            # The settings and options objects are kept alive by self._keys, so their ids stay unique.
+            holds = self._holds[key] = (_source_fingerprint(lookup.source) == fingerprint
+                                        and self._still_resolves(lookup, settings, options))
+        return holds
 
     @staticmethod
     def _still_resolves(lookup: ModelLookup, settings: Settings, options: RunOptions) -> bool:
