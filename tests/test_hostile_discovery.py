@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 import os
+import socket
 import subprocess
 import sys
 from pathlib import Path
@@ -175,3 +176,26 @@ def test_symlink_loops_and_fifos_inside_a_git_work_tree(tmp_path: Path) -> None:
     assert [Path(path).name for path in discover([str(tree)])] == ["serve.yaml"]
     code, payload, _ = _cli(str(tree))
     assert code == 1 and _codes(payload) == [("serve.yaml", "PL202")]
+
+
+def test_the_size_limit_is_exact_and_empty_files_are_clean(tmp_path: Path) -> None:
+    limit = 1024 * 1024
+    at_limit, over, empty = tmp_path / "at.yaml", tmp_path / "over.yaml", tmp_path / "empty.yaml"
+    at_limit.write_bytes(b"# x\n" * (limit // 4))
+    over.write_bytes(b"# x\n" * (limit // 4) + b"#")
+    empty.write_bytes(b"")
+    options = RunOptions(max_bytes=limit)
+    assert lint_path(str(at_limit), Settings(), options, snapshot=True).diagnostics == []
+    assert lint_path(str(at_limit), Settings(), options, snapshot=True).snapshot.size == limit  # type: ignore[union-attr]
+    [diagnostic] = lint_path(str(over), Settings(), options).diagnostics
+    assert diagnostic.code == "PL001" and "over the 1 MiB limit" in diagnostic.message
+    assert lint_path(str(empty), Settings(), options).diagnostics == []
+
+
+@pytest.mark.skipif(not hasattr(socket, "AF_UNIX"), reason="no unix sockets on this platform")
+def test_a_socket_named_explicitly_is_reported_not_read(tmp_path: Path) -> None:
+    path = tmp_path / "s.yaml"
+    with socket.socket(socket.AF_UNIX) as server:
+        server.bind(str(path))
+        [diagnostic] = lint_path(str(path), Settings(), RunOptions()).diagnostics
+    assert (diagnostic.code, diagnostic.message) == ("PL001", "not a regular file (a FIFO or socket): not read")

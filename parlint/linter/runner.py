@@ -6,6 +6,7 @@ one file becomes a PL000 diagnostic for that file (with ``debug`` it propagates 
 
 from __future__ import annotations
 
+import errno
 import os
 import stat
 from dataclasses import dataclass, field, replace
@@ -81,25 +82,52 @@ def decode(data: bytes) -> tuple[str | None, str]:
 
 
 def _read_bytes(path: str, options: RunOptions) -> tuple[bytes | None, LoadProblem | None, os.stat_result | None]:
-    """The file's bytes (or why not) and its status taken *before* the read, so a later change shows."""
+    """The file's bytes (or why not) and its status taken *before* the read, so a later change shows.
+
+    Plain descriptor calls: ``open()`` plus ``read(limit)`` allocated a buffer of the whole size limit for
+    every file (most of the cost of reading a small config)."""
     over = f"over the {options.max_bytes // (1024 * 1024)} MiB limit (raise it with --max-file-size)"
-    status = None
     try:
-        status = os.stat(path)
+        # Non-blocking: opening a FIFO for reading would otherwise wait until some writer comes along.
+        descriptor = os.open(path, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_CLOEXEC", 0))
+    except OSError as error:
+        if error.errno == errno.ENXIO:  # a socket cannot be opened as a file
+            return None, LoadProblem("not a regular file (a FIFO or socket): not read", FILE_START), None
+        return None, LoadProblem(f"cannot read file: {error.strerror or error}", FILE_START), None
+    try:
+        status = os.fstat(descriptor)
         if stat.S_ISFIFO(status.st_mode) or stat.S_ISSOCK(status.st_mode):
-            # Opening a FIFO blocks until some writer comes along; a socket cannot be read as a file.
             return None, LoadProblem("not a regular file (a FIFO or socket): not read", FILE_START), None
         if status.st_size > options.max_bytes:
             problem = LoadProblem(f"file is {status.st_size / (1024 * 1024):.0f} MiB, {over}", FILE_START)
             return None, problem, None
-        with open(path, "rb") as handle:
-            # Bounded: a device such as /dev/zero, or a file that grew after stat(), must not fill memory.
-            data = handle.read(options.max_bytes + 1)
+        data = _read_bounded(descriptor, status, options.max_bytes)
         if len(data) > options.max_bytes:
             return None, LoadProblem(f"file is {over}", FILE_START), None
         return data, None, status
     except OSError as error:
         return None, LoadProblem(f"cannot read file: {error.strerror or error}", FILE_START), None
+    finally:
+        os.close(descriptor)
+
+
+def _read_bounded(descriptor: int, status: os.stat_result, limit: int) -> bytes:
+    """At most ``limit + 1`` bytes: a device such as /dev/zero, or a file that grew after the status was
+    taken, must not fill memory. A short read of a regular file is its end."""
+    regular = stat.S_ISREG(status.st_mode)
+    want = min(status.st_size, limit) + 1
+    chunks: list[bytes] = []
+    total = 0
+    while total <= limit:
+        chunk = os.read(descriptor, min(want, limit + 1 - total))
+        if not chunk:
+            break
+        chunks.append(chunk)
+        total += len(chunk)
+        if regular and len(chunk) < want:
+            break
+        want = 1 << 16
+    return chunks[0] if len(chunks) == 1 else b"".join(chunks)
 
 
 def _read(path: str, options: RunOptions) -> tuple[str | None, LoadProblem | None]:
