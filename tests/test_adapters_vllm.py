@@ -139,6 +139,9 @@ def test_looks_relevant_is_a_superset_filter() -> None:
     assert looks_relevant(textwrap.dedent(DSV3))
     assert looks_relevant("tp: 8\n")
     assert not looks_relevant('{"name": "web", "scripts": {"build": "vite"}}')
+    # Short ParallelPlan keys count only as keys: a URL's "http:" is no "tp:".
+    assert looks_relevant("degrees: {tp: 2, dp: 4}\n") and looks_relevant('{"dp": 2}') and looks_relevant("x: 1\ntp: 8")
+    assert not looks_relevant("data:\n  UPSTREAM: http://gateway.inference.svc:8080\n  MIRROR: ftp://mirror\n")
 
 
 def test_fallback_all2all_backend_is_deprecated() -> None:

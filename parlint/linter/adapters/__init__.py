@@ -38,8 +38,8 @@ _RELEVANT_MARKERS = (
     "ParallelPlan", "replica_num", "model_name_or_path", "PP_LAYER_PARTITION", "pp_partition", "-tp",
     "enable-dp-attention", "moe-a2a-backend",
 )
-_SHORT_KEY = re.compile(r"(?:^|[\s{,\"'_])[td]p[\"']?[ \t]*:", re.MULTILINE)
-"""A ``tp:`` / ``dp:`` key (ParallelPlan degrees), not the ``tp:`` inside every ``http://`` URL."""
+_SHORT_KEY = re.compile(r"[td]p[\"']?[ \t]*:")
+_KEY_START = frozenset(" \t\r\n{,\"'_")
 
 _ENGINE_HINTS = {
     "vllm": ("vllm",),
@@ -59,7 +59,10 @@ _DEEPSPEED_TRAINING_KEYS = frozenset((
 
 def looks_relevant(text: str) -> bool:
     """Cheap pre-filter on raw text: can this file hold a parallelism config at all?"""
-    return any(marker in text for marker in _RELEVANT_MARKERS) or _SHORT_KEY.search(text) is not None
+    return any(marker in text for marker in _RELEVANT_MARKERS) or any(
+        # A ``tp:`` / ``dp:`` key (ParallelPlan degrees), not the ``tp:`` inside every ``http://`` URL.
+        match.start() == 0 or text[match.start() - 1] in _KEY_START for match in _SHORT_KEY.finditer(text)
+    )
 
 
 def adapt(loaded: LoadedFile) -> list[DeclaredPlan]:
