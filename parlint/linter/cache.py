@@ -168,7 +168,9 @@ class ResultCache:
             "digest": result.snapshot.digest,
             "stored_ns": time.time_ns(),
             "diagnostics": [diagnostic.to_json() for diagnostic in result.diagnostics],
-            "models": [dataclasses.asdict(lookup) for lookup in result.models],
+            # Spelled out: dataclasses.asdict deep-copies recursively and cost more than the rest of store().
+            "models": [{"ref": lookup.ref, "config_dir": lookup.config_dir, "source": lookup.source}
+                       for lookup in result.models],
             "fingerprints": [_source_fingerprint(lookup.source) for lookup in result.models],
         }
         self._dirty.add(key)
