@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import io
 import json
 import os
 import shutil
@@ -177,3 +178,12 @@ def test_a_catalog_answer_is_revalidated_when_a_cached_config_appears(
     }))
     resolve.clear_cache()  # a new run
     assert [d.code for d in _run(tmp_path, target).diagnostics] == ["PL202"]
+
+
+@pytest.mark.parametrize("entries", [0, 1, 2048, 2049, 5000])
+def test_the_index_is_written_in_slices_as_one_json_object(entries: int) -> None:
+    index = {f"dir/file{number}.yaml": {"size": number, "diagnostics": [{"message": 'a "quoted" \\ value'}]}
+             for number in range(entries)}
+    stream = io.StringIO()
+    cache_module._write_index(stream, index)
+    assert json.loads(stream.getvalue()) == index

@@ -27,7 +27,7 @@ import os
 import time
 from functools import lru_cache
 from pathlib import Path
-from typing import Any
+from typing import Any, TextIO
 
 from parlint import __version__
 from parlint.linter.config import Settings
@@ -184,8 +184,7 @@ class ResultCache:
                 self._prepare()
                 handle, temporary = tempfile.mkstemp(dir=self.directory, prefix=".tmp-", suffix=".json")
                 with os.fdopen(handle, "w", encoding="utf-8") as stream:
-                    # json.dumps runs the C encoder; json.dump to a stream takes the pure-Python path (10x slower).
-                    stream.write(json.dumps(self._indexes[key], separators=(",", ":")))
+                    _write_index(stream, self._indexes[key])
                 os.replace(temporary, self.directory / f"{key}.json")
             except OSError:
                 continue
@@ -196,3 +195,15 @@ class ResultCache:
         ignore = self.directory.parent / ".gitignore"
         if not ignore.exists():
             ignore.write_text("# Created by parlint: the result cache is never committed.\n*\n", encoding="utf-8")
+
+
+def _write_index(stream: TextIO, index: dict[str, dict[str, Any]]) -> None:
+    """One JSON object, encoded a slice of entries at a time: ``json.dumps`` runs the C encoder (``json.dump``
+    to a stream takes the pure-Python path, 10x slower), and slices keep the encoded text of a 50,000-file
+    index from doubling the run's peak memory."""
+    items = list(index.items())
+    stream.write("{")
+    for start in range(0, len(items), 2048):
+        encoded = json.dumps(dict(items[start: start + 2048]), separators=(",", ":"))
+        stream.write(("," if start else "") + encoded[1:-1])
+    stream.write("}")
