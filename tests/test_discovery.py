@@ -54,3 +54,18 @@ def test_explicit_files_are_linted_as_given_and_missing_ones_raise(tmp_path: Pat
 def test_each_file_once(tmp_path: Path) -> None:
     _touch(tmp_path / "a.yaml")
     assert list(discover([str(tmp_path), str(tmp_path / "a.yaml")])) == [str(tmp_path / "a.yaml")]
+
+
+@pytest.mark.skipif(shutil.which("git") is None, reason="git is not installed")
+def test_git_is_asked_only_inside_a_work_tree(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from parlint.linter.discovery import _in_git_work_tree
+
+    monkeypatch.delenv("GIT_DIR", raising=False)
+    monkeypatch.delenv("GIT_WORK_TREE", raising=False)
+    (tmp_path / "plain" / "deep").mkdir(parents=True)
+    (tmp_path / "repo" / "deep").mkdir(parents=True)
+    subprocess.run(["git", "init", "-q"], cwd=tmp_path / "repo", check=True)
+    assert not _in_git_work_tree(str(tmp_path / "plain" / "deep"))
+    assert _in_git_work_tree(str(tmp_path / "repo" / "deep"))
+    monkeypatch.setenv("GIT_DIR", str(tmp_path / "repo" / ".git"))
+    assert _in_git_work_tree(str(tmp_path / "plain"))

@@ -211,7 +211,7 @@ class SettingsFinder:
     def __init__(self, overrides: Overrides, explicit: str | None = None) -> None:
         self._overrides = overrides
         self._explicit = overrides.apply(load_settings(explicit) or Settings(root=os.getcwd())) if explicit else None
-        self._by_directory: dict[Path, Settings] = {}
+        self._by_directory: dict[str, Settings] = {}  # absolute directory -> its nearest configuration
         self._by_name: dict[str, Settings] = {}  # the directory as given: most files share a few
 
     def for_path(self, path: str) -> Settings:
@@ -220,23 +220,24 @@ class SettingsFinder:
         directory = os.path.dirname(path)
         found = self._by_name.get(directory)
         if found is None:
-            found = self._by_name[directory] = self._for_directory(Path(os.path.abspath(directory or ".")))
+            found = self._by_name[directory] = self._for_directory(os.path.abspath(directory or "."))
         return found
 
-    def _for_directory(self, directory: Path) -> Settings:
+    def _for_directory(self, directory: str) -> Settings:
+        # Plain strings: this runs for every directory of a repository, and pathlib objects doubled its cost.
         cached = self._by_directory.get(directory)
         if cached is not None:
             return cached
         settings: Settings | None = None
         for name in CONFIG_NAMES:
-            candidate = directory / name
-            if candidate.is_file():
+            candidate = os.path.join(directory, name)
+            if os.path.isfile(candidate):
                 settings = load_settings(candidate)
                 if settings is not None:
                     settings = self._overrides.apply(settings)
                     break
         if settings is None:
-            parent = directory.parent
+            parent = os.path.dirname(directory)
             if parent != directory:
                 settings = self._for_directory(parent)
             else:

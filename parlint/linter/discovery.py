@@ -43,6 +43,8 @@ def is_lintable(path: str) -> bool:
 def _git_files(directory: str) -> list[str] | None:
     """Paths (relative to ``directory``, ``/``-separated) git would show there: tracked and untracked,
     minus ignored. None outside a git work tree."""
+    if not _in_git_work_tree(directory):
+        return None
     import subprocess
 
     try:
@@ -60,6 +62,21 @@ def _git_files(directory: str) -> list[str] | None:
     return sorted(name for name in result.stdout.decode("utf-8", "surrogateescape").split("\0") if name)
 
 
+def _in_git_work_tree(directory: str) -> bool:
+    """Whether git could answer for ``directory``: a ``.git`` here or above, or git told where by the
+    environment. Spares a git process (~5 ms) where there is no repository."""
+    if os.environ.get("GIT_DIR") or os.environ.get("GIT_WORK_TREE"):
+        return True
+    current = os.path.abspath(directory)
+    while True:
+        if os.path.exists(os.path.join(current, ".git")):
+            return True
+        parent = os.path.dirname(current)
+        if parent == current:
+            return False
+        current = parent
+
+
 def _walk(directory: str) -> list[str]:
     """Relative ``/``-separated paths under ``directory``, skipping vendored directories and virtualenvs."""
     found: list[str] = []
@@ -68,8 +85,9 @@ def _walk(directory: str) -> list[str]:
             name for name in dirs
             if name not in SKIPPED_DIRECTORIES and not os.path.exists(os.path.join(root, name, "pyvenv.cfg"))
         )
-        prefix = os.path.relpath(root, directory).replace(os.sep, "/")
-        prefix = "" if prefix == "." else prefix + "/"
+        # os.walk joins names onto ``directory``, so the relative part is a slice (relpath cost ~10 us a directory).
+        relative = root[len(directory):].lstrip(os.sep).replace(os.sep, "/")
+        prefix = relative + "/" if relative else ""
         found.extend(prefix + name for name in sorted(files))
     return found
 
