@@ -81,7 +81,7 @@ def test_wrong_types_are_invalid_values_not_crashes() -> None:
         data-parallel-size: [1, 2]
         enable-expert-parallel: maybe
         gpu-memory-utilization: {a: 1}
-        data-parallel-size-local: 0
+        data-parallel-size-local: -1
         """
     [plan] = plans(text)
     bad = {note.spelling: note for note in plan.invalid_values}

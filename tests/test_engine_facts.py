@@ -38,7 +38,8 @@ FLAG_FACTS: list[tuple[EngineFlags, str, str | None, str, tuple[str, ...], int |
     (VLLM, "tensor_parallel_size", "tp", INT, ("--tensor-parallel-size", "-tp"), 1),
     (VLLM, "pipeline_parallel_size", "pp", INT, ("--pipeline-parallel-size", "-pp"), 1),
     (VLLM, "data_parallel_size", "dp", INT, ("--data-parallel-size", "-dp"), 1),
-    (VLLM, "data_parallel_size_local", "dp_local", INT, ("--data-parallel-size-local", "-dpl"), 1),
+    # 0 is the API-server-only front-end of a multi-node DP deployment (vLLM docs, data_parallel_deployment.md).
+    (VLLM, "data_parallel_size_local", "dp_local", INT, ("--data-parallel-size-local", "-dpl"), 0),
     (VLLM, "data_parallel_rank", "dp_rank", INT, ("--data-parallel-rank", "-dpn"), 0),
     (VLLM, "data_parallel_start_rank", None, INT, ("--data-parallel-start-rank", "-dpr"), 0),
     (VLLM, "data_parallel_address", None, "str", ("--data-parallel-address", "-dpa"), None),

@@ -8,7 +8,9 @@ GPUs that do not split evenly over ``--nnodes``, a ``--node-rank`` outside ``0 .
 ``--nnodes`` with an executor backend that does not start one process per node.
 Too few GPUs is an error; more than the mapping uses is a warning (idle GPUs), except when the declared
 count is the mechanical product of all parallel degrees: that is an error (seed 7), and the message
-names the degrees that reuse GPUs (EP runs on the GPUs of the stage, not on GPUs of its own).
+names the degrees that reuse GPUs (EP runs on the GPUs of the stage, not on GPUs of its own). A vLLM
+front-end with ``--data-parallel-size-local 0`` runs only the API server (its engines run ``--headless`` on
+other nodes, vLLM docs "Data Parallel Deployment"): it needs no GPU, and GPUs requested for it are idle.
 
 Why: GPU count is a sum over structure, not a product of degrees (seed 1, 8): ``gpus = replicas x
 sum(|G_s|)``. Degrees inside one stage share its GPUs: SGLang's ``ep-size`` and ``attn-dp-size``
@@ -100,9 +102,9 @@ def _nodes(plan: DeclaredPlan, deployment: Deployment, supply: GpuSupply) -> int
 def needed_per_node(plan: DeclaredPlan, deployment: Deployment, nodes: int) -> int:
     """GPUs one node (or one engine process) drives: vLLM's ``data_parallel_size_local`` DP ranks when
     written (GPUs per node = TP x PP x PCP x dp_local, vLLM ``EngineArgs.create_engine_config``), else an
-    even share of the deployment over its nodes."""
+    even share of the deployment over its nodes. ``data_parallel_size_local 0`` is an API-server-only node."""
     dp, dp_local = plan.get("dp"), plan.get("dp_local")
-    if isinstance(dp, int) and isinstance(dp_local, int) and dp > 0 and 0 < dp_local <= dp:
+    if isinstance(dp, int) and isinstance(dp_local, int) and dp > 0 and 0 <= dp_local <= dp:
         return deployment.gpus_total * dp_local // dp
     return -(-deployment.gpus_total // nodes)
 
@@ -220,6 +222,12 @@ def _check_supply(facts: DeploymentFacts, supply: GpuSupply) -> Iterator[Finding
         # Seed 7: a plan whose count multiplies every degree is rejected, not merely wasteful.
         message = f"{supply.what} declares {_plural(declared, 'GPU')} {where}: {mechanical} ({structure})"
         yield finding(supply.count, message, related=related, suggestion=suggestion, fix=fix)
+        return
+    if needed == 0 and plan.get("dp_local") == 0:
+        message = (f"{supply.what} provides {_plural(declared, 'GPU')} {where} to a front-end that runs no engine "
+                   f"(data-parallel-size-local 0: the API server only; the {deployment.gpus_total} engine GPUs "
+                   f"are on the --headless nodes): all {declared} would sit idle")
+        yield finding(supply.count, message, related=related, severity=Severity.WARNING, fix=fix)
         return
     message = (f"{supply.what} provides {_plural(declared, 'GPU')} {where} but the mapping uses "
                f"{needed} ({structure}): {declared - needed} would sit idle")

@@ -27,6 +27,9 @@ Example (good)::
       - name: dshm
         emptyDir: {medium: Memory, sizeLimit: 16Gi}
 
+A vLLM front-end pod with ``--data-parallel-size-local 0`` (API server only, engines ``--headless``
+elsewhere) runs no GPU workers and is not checked.
+
 Fix: add a ``medium: Memory`` ``emptyDir`` volume mounted at ``/dev/shm`` (in production-stack values,
 set ``vllmConfig.tensorParallelSize`` instead of passing TP in ``extraArgs``).
 """
@@ -48,7 +51,8 @@ FIXABLE = False
 
 def check(ctx: LintContext) -> Iterator[Finding]:
     for pod in ctx.launch.pods:
-        if pod.shm or pod.host_ipc:
+        # A vLLM front-end with data-parallel-size-local 0 runs only the API server: no GPU workers, no NCCL.
+        if pod.shm or pod.host_ipc or pod.plan.get("dp_local") == 0:
             continue
         degrees = [(name, source) for name in ("tp", "pp")
                    if (source := pod.plan.source(name)) is not None and isinstance(source.value, int)

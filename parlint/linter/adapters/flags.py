@@ -162,8 +162,10 @@ VLLM = EngineFlags(
         _flag("tensor_parallel_size", INT, "tp", "--tensor-parallel-size", "-tp", minimum=1),
         _flag("pipeline_parallel_size", INT, "pp", "--pipeline-parallel-size", "-pp", minimum=1),
         _flag("data_parallel_size", INT, "dp", "--data-parallel-size", "-dp", minimum=1),
+        # 0 is valid: a front-end node that runs only the API server ("--data-parallel-size-local 0" on node 0
+        # with all engines --headless elsewhere, vLLM docs/serving/data_parallel_deployment.md).
         _flag("data_parallel_size_local", INT, "dp_local", "--data-parallel-size-local", "-dpl",
-              minimum=1, nullable=True),
+              minimum=0, nullable=True),
         _flag("data_parallel_rank", INT, "dp_rank", "--data-parallel-rank", "-dpn", minimum=0, nullable=True),
         _flag("data_parallel_start_rank", INT, None, "--data-parallel-start-rank", "-dpr", minimum=0,
               nullable=True),
