@@ -74,3 +74,7 @@ def test_deepspeed_ep_mismatch_and_launcher_supply() -> None:
     [supply] = parsed.supply
     assert (supply.count.value, supply.scope, supply.units, supply.total) == (4, "node", 2, 8)
     assert parsed.settings["nnodes"].value == 2
+    every_gpu = parse_args("deepspeed", tokens("--num_gpus -1 infer.py"))  # the default: all GPUs of the node
+    assert not every_gpu.invalid and not every_gpu.supply
+    assert [note.reason for note in parse_args("deepspeed", tokens("--num_gpus -2 infer.py")).invalid] == [
+        "`num_gpus` must be >= -1, got -2"]

@@ -414,7 +414,8 @@ DEEPSPEED = EngineFlags(
         Flag("replace_method", STR, None),
         Flag("keep_module_on_host", BOOL, None),
         # The launcher (``deepspeed/launcher/runner.py``).
-        Flag("num_gpus", INT, "launcher_gpus", ("--num_gpus", "--num_accelerators"), minimum=1, cli_only=True),
+        # -1, the default, means every GPU of the node (frameworks.md §DeepSpeed launcher): no stated count.
+        Flag("num_gpus", INT, "launcher_gpus", ("--num_gpus", "--num_accelerators"), minimum=-1, cli_only=True),
         Flag("num_nodes", INT, "nnodes", ("--num_nodes",), cli_only=True),
         Flag("node_rank", INT, "node_rank", ("--node_rank",), minimum=0, cli_only=True),
         Flag("master_addr", STR, None, ("--master_addr",), cli_only=True),
@@ -755,7 +756,7 @@ def parse_args(engine: str, tokens: Sequence[Token]) -> ParsedArgs:
         else:
             _store(parsed, flag, value.text, value, name, flag.setting)
     launcher_gpus = parsed.settings.pop("launcher_gpus", None)
-    if launcher_gpus is not None:
+    if launcher_gpus is not None and launcher_gpus.value != -1:
         nodes = parsed.settings.get("nnodes")
         parsed.supply.append(GpuSupply(launcher_gpus, "node", f"deepspeed {launcher_gpus.spelling}",
                                        nodes.value if nodes is not None and nodes.value > 0 else 1))
