@@ -69,6 +69,10 @@ def test_merge_conflict_markers() -> None:
     text = "a: 1\n<<<<<<< HEAD\ntp: 8\n=======\ntp: 4\n>>>>>>> feature\n"
     loaded = load_yaml("a.yaml", text)
     assert [problem.range.start.line for problem in loaded.problems] == [2, 4, 6]
+    for newline in ("\r\n", "\r"):  # Windows and classic-Mac line endings
+        loaded = load_yaml("a.yaml", text.replace("\n", newline))
+        assert [problem.range.start.line for problem in loaded.problems] == [2, 4, 6], repr(newline)
+    assert load_yaml("a.yaml", "a: '<<<<<<< not at a line start'\n").ok
 
 
 def test_merge_keys_map_to_their_anchor() -> None:

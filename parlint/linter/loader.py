@@ -33,7 +33,8 @@ MAX_NESTING = 1000
 """Deeper nesting is refused: libyaml's composer recurses in C and crashes on very deep input."""
 
 _MERGE_TAG = "tag:yaml.org,2002:merge"
-_CONFLICT_MARKER = re.compile(r"^(<{7}|={7}|>{7})(?: |$)", re.MULTILINE)
+# At a line start after any line break YAML knows (``^`` in MULTILINE mode sees only "\n").
+_CONFLICT_MARKER = re.compile(r"(?:^|(?<=\r))(<{7}|={7}|>{7})(?= |\r|$)", re.MULTILINE)
 _FLOW_BRACKET = re.compile(r"[\[\]{}]")
 BLOCK_PREFIX_LIMIT = 4 * MAX_NESTING
 """A line's indentation and block indicators (``- - - x``) longer than this nest deeper than any real
