@@ -283,7 +283,8 @@ def fix(applicability: Applicability, description: str, *edits: Edit) -> Fix:
 EDITABLE_DIALECTS = frozenset({"vllm-config-yaml", "sglang-config-yaml", "trtllm-config-yaml"})
 """Flat YAML configs: one ``key: value`` per line, so values can be replaced and sibling keys inserted."""
 
-COMMAND_DIALECTS = frozenset({"shell", "slurm", "markdown", "dockerfile", "kubernetes", "compose", "skypilot"})
+COMMAND_DIALECTS = frozenset({"shell", "slurm", "markdown", "dockerfile", "kubernetes", "compose", "skypilot",
+                              "github-actions"})
 """Launch files whose values are words of a command: flags can be added after a value
 (:func:`insert_flags_after`)."""
 LAUNCH_DIALECTS = COMMAND_DIALECTS | {"helm-production-stack", "python-call"}

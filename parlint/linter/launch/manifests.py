@@ -68,6 +68,8 @@ def from_document(file: str, lines: Sequence[str], document: Document) -> Launch
         return _kubernetes(reader, data)
     if "run" in data and ("resources" in data or "num_nodes" in data):
         return _skypilot(reader, data)
+    if isinstance(data.get("jobs"), dict) and ("on" in data or True in data):  # YAML 1.1 reads `on:` as True
+        return _github_workflow(reader, data)
     return Launch()
 
 
@@ -535,3 +537,37 @@ def _skypilot(reader: _Reader, data: dict[str, Any]) -> Launch:
             launch.broken.extend(found.broken)
             seen_broken = True
     return launch
+
+
+def _github_workflow(reader: _Reader, data: dict[str, Any]) -> Launch:
+    """A GitHub Actions workflow: each step's ``run:`` script (CI smoke tests start engines there), with the
+    workflow's, the job's and the step's ``env``. Expressions (``${{ matrix.tp }}``) are unknown values."""
+    from parlint.linter.launch.fragments import script_at
+
+    launch = Launch()
+    workflow_env = _workflow_env(reader, data.get("env"), "/env")
+    for job_id, job in data["jobs"].items():
+        if not isinstance(job, dict) or not isinstance(job.get("steps"), list):
+            continue
+        job_pointer = join_pointer("/jobs", job_id)
+        job_env = {**workflow_env, **_workflow_env(reader, job.get("env"), f"{job_pointer}/env")}
+        for index, step in enumerate(job["steps"]):
+            if not isinstance(step, dict) or not isinstance(step.get("run"), str):
+                continue
+            pointer = f"{job_pointer}/steps/{index}"
+            env = {**job_env, **_workflow_env(reader, step.get("env"), f"{pointer}/env")}
+            script = script_at(reader.lines, reader.document.source_map.value(f"{pointer}/run"),
+                               {key: word.text for key, word in env.items()}, yaml_scalar=True)
+            if script is None:
+                continue
+            found = launch_from_script(reader.file, reader.lines, script, Site(reader.file, "github-actions", env))
+            launch.plans.extend(found.plans)
+            launch.broken.extend(found.broken)
+    return launch
+
+
+def _workflow_env(reader: _Reader, env: Any, pointer: str) -> dict[str, Word]:
+    if not isinstance(env, dict):
+        return {}
+    return {str(key): reader.word(join_pointer(pointer, key), value) for key, value in env.items()
+            if isinstance(value, (str, int, float)) and not isinstance(value, bool) and "${{" not in str(value)}
