@@ -85,3 +85,13 @@ def test_wrong_types_never_crash() -> None:
     [plan] = plans('model-path: m\ntp-size: "eight"\nattn-dp-size: null\nep-size: [2]\nmoe-a2a-backend: magic\n')
     assert {note.spelling for note in plan.invalid_values} == {"tp-size", "attn-dp-size", "ep-size",
                                                                 "moe-a2a-backend"}
+
+
+def test_model_alias_and_options_outside_the_table() -> None:
+    # ServerArgs.model_path has the alias --model; --page-size is a real option, no typo of --tp-size.
+    parsed = parse_args("sglang", tokens("--model deepseek-ai/DeepSeek-R1 --tp 8 --page-size 64"))
+    assert parsed.model is not None and parsed.model.value == "deepseek-ai/DeepSeek-R1"
+    assert parsed.settings["tp"].value == 8 and not parsed.unknown
+    # In a config file `model:` is read too, but it does not make a vLLM file look like SGLang's.
+    [plan] = plans("model: m\ntensor-parallel-size: 4\npipeline_parallel_size: 2\ndp: 2\n")
+    assert plan.engine == "vllm"

@@ -159,3 +159,30 @@ def test_partition_environment_value() -> None:
     assert isinstance(good, Sourced) and good.value == [15, 15, 16, 15] and good.range == where
     bad = parse_partition("sglang", "15;46", "run.sh", where, PP_PARTITION_ENV["sglang"])
     assert isinstance(bad, KeyNote) and bad.reason.startswith("Invalid partition string: '15;46'")
+
+
+def test_argparse_abbreviations_expand_or_are_ambiguous() -> None:
+    # FlexibleArgumentParser keeps argparse's allow_abbrev: a unique prefix is that option, on the command
+    # line and as a config key (each key becomes `--key`); several matches are refused as ambiguous.
+    parsed = parse_args("vllm", tokens("m --tensor-parallel 4 --max-num-seq 64 --data-parallel 2"))
+    assert parsed.settings["tp"].value == 4 and "dp" not in parsed.settings
+    [ambiguous] = parsed.invalid
+    assert ambiguous.reason.startswith("ambiguous option: --data-parallel could match --data-parallel-address")
+    [plan] = plans("model: m\ntensor-parallel-size: 8\npipeline-parallel: 2\n")
+    assert plan.get("pp") == 2 and not plan.unknown_keys
+
+
+def test_only_close_misspellings_are_typos() -> None:
+    # Options parlint has no table entry for are not "typos" of a listed one that merely looks alike.
+    parsed = parse_args("vllm", tokens("m --enable-lora --tokenizer-mode auto --tensor-paralel-size 4"))
+    assert [(note.spelling, note.replacement) for note in parsed.unknown] == [
+        ("--tensor-paralel-size", "--tensor-parallel-size")]
+
+
+def test_compilation_mode_shorthand_and_model_option_before_an_unknown_flag() -> None:
+    for line in ("m -O3 -tp 2", "m -O 3 -tp 2", "m -O=3 -tp 2", "m -Odecode -tp 2", 'm -O {"mode":3} -tp 2'):
+        parsed = parse_args("vllm", tokens(line))
+        assert (parsed.model and parsed.model.value, parsed.settings["tp"].value, parsed.invalid) == ("m", 2, []), line
+    # The last word after an unknown option is not the model when --model already named it.
+    parsed = parse_args("vllm", tokens("--model org/m --tensor-parallel-size 6 --max-loras 4"))
+    assert parsed.model is not None and parsed.model.value == "org/m"

@@ -95,7 +95,10 @@ def _node_span(facts: DeploymentFacts) -> Iterator[Finding]:
     tp_source, node = plan.source("tp"), deployment.gpus_per_node
     if tp_source is None or node is None or not deployment.stages:
         return
-    group = deployment.stages[0].attn_tp * deployment.stages[0].attn_dp
+    stage = deployment.stages[0]
+    # The widest all-reduce group: attention, dense FFN or expert TP. Attention DP and EP span nodes by design
+    # (SGLang's wide-EP: tp-size 16 with attn-dp-size 16 all-reduces nothing across nodes).
+    group = max(stage.attn_tp, stage.ffn_tp, stage.moe.expert_tp if stage.moe else 1)
     if int(tp_source.value) > node and group > node:
         nodes = -(-group // node)
         inner_tp = _tp_inside_node(facts, group, node)

@@ -2,7 +2,11 @@
 
 What: reports every key the adapter did not accept at its place: a misspelled or removed engine flag, a
 SGLang config key written with underscores, a Helm value at the wrong level. The message names the
-closest key the engine reads there.
+closest key the engine reads there. parlint's tables hold the options that shape the mapping, not every
+engine option, so an unknown command-line option counts only when it is a close misspelling of a listed one
+(``--tensor-paralel-size``); ``--enable-lora`` is no typo of ``--enable-dbo``. vLLM and SGLang expand a unique
+prefix of an option (argparse ``allow_abbrev``: ``--max-num-seq``, ``pipeline-parallel:``) and refuse an
+ambiguous one (``--data-parallel``), as the engines do.
 
 Why: what is ignored does not configure anything: the deployment runs with the default instead of the
 written degree. vLLM's ``FlexibleArgumentParser`` and SGLang's argparse stop at an unrecognized argument;

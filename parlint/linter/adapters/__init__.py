@@ -139,8 +139,9 @@ def _flat_engine(data: dict[Any, Any], hinted: frozenset[str]) -> Adapter | None
     for order, (engine, resolve, adapter) in enumerate(engines):
         recognised = parallel = 0
         for key in data:
-            flag = resolve(str(key)).flag
-            if flag is None:
+            resolution = resolve(str(key))
+            flag = resolution.flag
+            if flag is None or resolution.weak:  # e.g. DeepSpeed's `tensor_parallel`, a vLLM option prefix
                 continue
             recognised += 1
             parallel += flag.setting in PARALLEL_SETTINGS or any(

@@ -10,7 +10,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
-from parlint.linter.adapters.flags import BOOL, JSON, STORE_TRUE, EngineFlags, Flag, coerce
+from parlint.linter.adapters.flags import BOOL, JSON, STORE_TRUE, EngineFlags, Flag, closest_spelling, coerce
 from parlint.linter.loader import Document, join_pointer
 from parlint.linter.plan import DeclaredPlan, KeyNote, Sourced
 
@@ -22,6 +22,7 @@ class Resolution:
     flag: Flag | None
     reason: str = ""
     replacement: str | None = None
+    weak: bool = False  # valid, but no sign of this engine: an argparse prefix, or a key another engine owns
 
 
 Resolver = Callable[[str], Resolution]
@@ -88,14 +89,23 @@ def store(plan: DeclaredPlan, flag: Flag, value: Any, spelling: str, setting: st
     plan.settings[setting] = Sourced(converted, plan.file, where, spelling)
 
 
+def abbreviated(table: EngineFlags, key: str) -> Resolution | None:
+    """A config key the engine emits as ``--key`` and argparse expands as a prefix (``pipeline-parallel:``
+    is ``--pipeline-parallel-size``), or refuses as ambiguous; None when it abbreviates nothing."""
+    expansions = table.expansions("--" + key)
+    if len(expansions) == 1:
+        return Resolution(table.cli_flag(expansions[0]), weak=True)
+    if expansions:
+        return Resolution(None, f"ambiguous option: --{key} could match {', '.join(expansions)}", expansions[0][2:])
+    return None
+
+
 def typo(table: EngineFlags, key: str, candidates: list[str] | None = None) -> Resolution:
     """An unknown key that is close to a known one is a typo the engine would reject."""
-    import difflib
-
     pool = candidates if candidates is not None else list(table.by_key)
-    match = difflib.get_close_matches(key, pool, n=1, cutoff=0.8)
+    match = closest_spelling(key, pool)
     if match:
-        return Resolution(None, f"unrecognized {table.engine} option `{key}`", match[0])
+        return Resolution(None, f"unrecognized {table.engine} option `{key}`", match)
     return Resolution(None)
 
 

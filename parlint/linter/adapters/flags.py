@@ -98,6 +98,8 @@ class EngineFlags:
     config_suffix_error: str = ""  # the engine's refusal of a config file not named .yaml/.yml
     config_pair_only: bool = False  # vLLM reads the file only from the two words ``--config <path>``
     positional_model: bool = True
+    allow_abbrev: bool = False  # argparse's default: a unique prefix of an option is that option
+    level_shorthand: str = ""  # vLLM's ``-O3`` / ``-O 3``: the compilation mode, rewritten before argparse
 
     @cached_property
     def by_cli(self) -> dict[str, Flag]:
@@ -133,14 +135,33 @@ class EngineFlags:
         return dict(self.ambiguous).get(spelling)
 
     def closest_cli(self, spelling: str) -> str | None:
-        """The nearest valid spelling (difflib), for a typo's "did you mean"."""
+        """The known spelling ``spelling`` is a typo of, for a "did you mean"; None when it is no typo."""
         candidates = [name for name in self.by_cli if name.startswith("--") == spelling.startswith("--")]
-        match = difflib.get_close_matches(self.normalize_cli(spelling), candidates, n=1, cutoff=0.75)
-        return match[0] if match else None
+        return closest_spelling(self.normalize_cli(spelling), candidates)
 
-    def closest_key(self, key: str) -> str | None:
-        match = difflib.get_close_matches(key, list(self.by_key), n=1, cutoff=0.8)
-        return match[0] if match else None
+    def expansions(self, spelling: str) -> tuple[str, ...]:
+        """The long options an unknown ``--prefix`` abbreviates (argparse ``allow_abbrev``): one is that
+        option, several make argparse refuse it as ambiguous. Explicit :attr:`abbreviations` and
+        :attr:`ambiguous` entries, for options the table does not list, are consulted before this."""
+        normalized = self.normalize_cli(spelling)
+        if not self.allow_abbrev or not normalized.startswith("--"):
+            return ()
+        matched = {flag.long for name, flag in self.by_cli.items()
+                   if name.startswith(normalized) and name.startswith("--") and name != normalized}
+        return tuple(sorted(matched))
+
+
+TYPO_CUTOFF = 0.85
+"""How alike (difflib ratio) an unknown spelling and a known one must be for the first to count as a typo of
+the second. The tables hold the options that shape the mapping, not every engine option, so a looser match
+calls real options typos (``--enable-lora`` is 0.80 from ``--enable-dbo``, ``--page-size`` 0.80 from
+``--tp-size``); misspelled parallel flags stay above it (``--tensor-paralel-size`` 0.98, ``--tp-szie`` 0.89)."""
+
+
+def closest_spelling(name: str, candidates: Sequence[str]) -> str | None:
+    """The candidate ``name`` misspells, or None."""
+    match = difflib.get_close_matches(name, candidates, n=1, cutoff=TYPO_CUTOFF)
+    return match[0] if match else None
 
 
 def _flag(key: str, kind: str, setting: str | None = None, *cli: str, **extra: Any) -> Flag:
@@ -238,6 +259,8 @@ VLLM = EngineFlags(
     ),
     cli_underscores=True,
     negatable=True,
+    allow_abbrev=True,  # FlexibleArgumentParser keeps argparse's default (vllm/utils/argparse_utils.py)
+    level_shorthand="-O",  # FlexibleArgumentParser.parse_args: "-O3" and "-O 3" become -O.mode
     config_suffix_error="Config file must be of a yaml/yml type. … supplied",
     config_pair_only=True,
 )
@@ -255,7 +278,7 @@ SGLANG_EP_SPANNING_BACKENDS = frozenset(
 SGLANG = EngineFlags(
     "sglang",
     (
-        _flag("model-path", STR, "model", "--model-path"),
+        _flag("model-path", STR, "model", "--model-path", "--model"),  # ServerArgs.model_path aliases=["--model"]
         _flag("tp-size", INT, "tp", "--tp-size", "--tensor-parallel-size", minimum=1),
         _flag("pp-size", INT, "pp", "--pp-size", "--pipeline-parallel-size", minimum=1),
         _flag("dp-size", INT, "dp", "--dp-size", "--data-parallel-size", minimum=1),
@@ -316,6 +339,7 @@ SGLANG = EngineFlags(
     abbreviations=(("--tp", "--tp-size"), ("--dp", "--dp-size")),
     ambiguous=(("--pp", ("--pp-size", "--pp-max-micro-batch-size", "--pp-async-batch-depth")),),
     positional_model=False,
+    allow_abbrev=True,  # frameworks.md §2.1: `--tp`/`--dp` work through argparse prefix abbreviation
 )
 
 TRTLLM = EngineFlags(
@@ -660,7 +684,8 @@ def parse_args(engine: str, tokens: Sequence[Token]) -> ParsedArgs:
 
     Handles ``--flag value`` and ``--flag=value``, vLLM's underscore spellings, ``--no-x`` and dotted
     ``--eplb-config.num_redundant_experts``, store_true flags, SGLang's documented abbreviations
-    (``--tp``, ``--dp``; ``--pp`` is ambiguous), the positional model and the ``--config`` path.
+    (``--tp``, ``--dp``; ``--pp`` is ambiguous) and argparse prefixes of listed options, vLLM's ``-O3``
+    compilation shorthand, the positional model and the ``--config`` path.
     """
     table = ENGINES[engine]
     parsed = ParsedArgs(engine)
@@ -673,6 +698,14 @@ def parse_args(engine: str, tokens: Sequence[Token]) -> ParsedArgs:
             if table.positional_model and parsed.model is None and text not in ("-", "--"):
                 parsed.model = Sourced(text, token.file, token.range, "")
             continue
+        shorthand = table.level_shorthand
+        if shorthand and text.startswith(shorthand) and text[len(shorthand):len(shorthand) + 1] != ".":
+            # "-O3", "-O=3", "-Odecode", or "-O 3": a compilation mode, nothing parlint models
+            attached = text != shorthand
+            if attached or (index < len(tokens) and tokens[index].text in ("0", "1", "2", "3")):
+                index += 0 if attached else 1
+                parsed.other.append(Sourced(text, token.file, token.range, shorthand))
+                continue
         name, equals, inline = text.partition("=")
         value_token: Token | None = None
         if equals:
@@ -711,6 +744,15 @@ def parse_args(engine: str, tokens: Sequence[Token]) -> ParsedArgs:
             candidate = table.cli_flag("--" + table.normalize_cli(spelling)[5:])
             if candidate is not None and candidate.kind == BOOL:
                 flag, negated = candidate, True
+        if flag is None:
+            expansions = table.expansions(spelling)
+            if len(expansions) > 1:
+                parsed.invalid.append(KeyNote(name, token.file, token.range,
+                                              f"ambiguous option: {name} could match {', '.join(expansions)}",
+                                              expansions[0]))
+                take_value()
+                continue
+            flag = table.cli_flag(expansions[0]) if expansions else None
         if flag is None:
             _unknown_flag(table, parsed, token, name, take_value, index == len(tokens) - 1)
             continue
@@ -808,7 +850,8 @@ def _unknown_flag(table: EngineFlags, parsed: ParsedArgs, token: Token, name: st
         parsed.other.append(Sourced(token.text, token.file, token.range, name))
     # The arity of a flag parlint does not know is unknown: a following non-flag word is taken as its value,
     # unless it is the last word while the model is still missing (``vllm serve --flag org/model``).
-    last_word_is_model = is_last and table.positional_model and parsed.model is None
+    last_word_is_model = (is_last and table.positional_model and parsed.model is None
+                          and "model" not in parsed.settings)  # ``--model X`` names it until the end
     if "=" not in token.text and not last_word_is_model:
         take_value()
 

@@ -11,9 +11,10 @@ raise ``"Unsupported config option '…' with action '…'"``.
 
 from __future__ import annotations
 
+from dataclasses import replace
 from functools import lru_cache
 
-from parlint.linter.adapters.common import Resolution, new_plan, read_flat_config, typo
+from parlint.linter.adapters.common import Resolution, abbreviated, new_plan, read_flat_config, typo
 from parlint.linter.adapters.flags import BOOL, SGLANG
 from parlint.linter.loader import Document
 from parlint.linter.plan import DeclaredPlan
@@ -25,6 +26,10 @@ DIALECT = "sglang-config-yaml"
 def resolve_key(key: str) -> Resolution:
     spelling = "--" + key
     flag = SGLANG.by_cli.get(SGLANG.abbreviation(spelling) or spelling)
+    expanded = abbreviated(SGLANG, key) if flag is None and not SGLANG.ambiguity(spelling) else None
+    if expanded is not None and (expanded.flag is None or expanded.flag.kind != BOOL):
+        return expanded
+    flag = expanded.flag if expanded is not None else flag
     if flag is not None and flag.kind == BOOL:
         return Resolution(None, f"SGLang's --config refuses BooleanOptionalAction options: \"Unsupported config "
                                 f"option '{key}' with action '…'\"; pass `{flag.long}` (or "
@@ -48,6 +53,8 @@ def detection_key(key: str) -> Resolution:
     resolution = resolve_key(key)
     if resolution.flag is None:
         return Resolution(SGLANG.by_cli.get("--" + key.replace("_", "-")))
+    if key == "model":  # SGLang's alias of model-path is vLLM's own key: no sign of SGLang
+        return replace(resolution, weak=True)
     return resolution
 
 

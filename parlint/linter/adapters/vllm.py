@@ -2,7 +2,8 @@
 
 The file is a flat mapping of long option names without ``--``; dashes and underscores both work
 (each key becomes ``--key``, then underscores are rewritten to dashes). Short aliases (``tp:``) do
-not work, because ``--tp`` is not a vLLM option. ``true`` becomes ``--key``, ``false`` ``--no-key``
+not work, because ``--tp`` is not a vLLM option, but argparse expands a unique prefix of a long option
+(``pipeline-parallel:``) and refuses an ambiguous one. ``true`` becomes ``--key``, ``false`` ``--no-key``
 (or is dropped for store_true flags); a mapping value is passed as JSON (``eplb-config``).
 """
 
@@ -10,7 +11,7 @@ from __future__ import annotations
 
 from functools import lru_cache
 
-from parlint.linter.adapters.common import Resolution, new_plan, read_flat_config, typo
+from parlint.linter.adapters.common import Resolution, abbreviated, new_plan, read_flat_config, typo
 from parlint.linter.adapters.flags import VLLM, VLLM_A2A_FALLBACK
 from parlint.linter.loader import Document
 from parlint.linter.plan import DeclaredPlan, KeyNote
@@ -28,7 +29,7 @@ def resolve_key(key: str) -> Resolution:
         return Resolution(None, f"short aliases do not work in a vLLM config file: `--{key}` is not a vLLM "
                                 "option", short.long[2:])
     dashed = key.replace("_", "-")
-    return typo(VLLM, dashed, [name[2:] for name in VLLM.by_cli if name.startswith("--")])
+    return abbreviated(VLLM, dashed) or typo(VLLM, dashed, [name[2:] for name in VLLM.by_cli if name.startswith("--")])
 
 
 def adapt_vllm(path: str, document: Document) -> DeclaredPlan:
