@@ -147,3 +147,16 @@ def test_readme_rule_table_and_docs_are_fresh() -> None:
     assert readme == readme_with_table(readme), "README rule table is stale: run python -m parlint.linter.ruledocs"
     assert readme == readme_with_example(readme, ROOT), "README example is stale: run python -m parlint.linter.ruledocs"
     assert (ROOT / "docs" / "rules.md").read_text(encoding="utf-8") == rules_markdown(), "docs/rules.md is stale"
+
+
+def test_a_closed_output_pipe_stops_quietly(tmp_path: Path) -> None:
+    # `parlint . | head -1` where head has already gone when the report is written.
+    text = (ROOT / "fixtures" / "bad" / "vllm" / "mixtral-8x7b-tp3.yaml").read_text(encoding="utf-8")
+    for index in range(20):
+        (tmp_path / f"serve{index:03d}.yaml").write_text(text, encoding="utf-8")
+    process = subprocess.Popen([sys.executable, "-m", "parlint", "--no-cache", str(tmp_path)],
+                               stdout=subprocess.PIPE, stderr=subprocess.PIPE, cwd=ROOT)
+    assert process.stdout is not None and process.stderr is not None
+    process.stdout.close()
+    stderr = process.stderr.read().decode()
+    assert (process.wait(timeout=60), stderr) == (141, "")

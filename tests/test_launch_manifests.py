@@ -192,6 +192,10 @@ def test_skypilot_count_sets_and_lists() -> None:
     text = ('resources:\n  accelerators: ["A100-80GB:{4, 8}", "H100"]\n'
             'run: vllm serve m -tp $SKYPILOT_NUM_GPUS_PER_NODE\n')
     assert [plan.get("tp") for plan in _launch(text).plans] == [4, 8, 1]
+    # The documented set form: `{H100:8, H200:8}` (no space after the colon) is two keys without values.
+    unordered = "resources:\n  accelerators: {H100:8, H200:4}\nrun: vllm serve m -tp $SKYPILOT_NUM_GPUS_PER_NODE\n"
+    plans = _launch(unordered).plans
+    assert [(plan.gpu.value if plan.gpu else None, plan.get("tp")) for plan in plans] == [("H100", 8), ("H200", 4)]
 
 
 def test_github_workflow_run_steps_with_workflow_job_and_step_env() -> None:

@@ -98,6 +98,12 @@ def test_markdown_fence_inside_a_list_keeps_columns() -> None:
     assert plan.settings["tp"].range.start == Position(4, 40)
 
 
+def test_an_elided_model_in_a_run_book_is_unknown_not_a_model_named_dots() -> None:
+    text = "```bash\nvllm serve ... --tensor-parallel-size 2\nvllm serve \u2026 --port 8000\n```\n"
+    plans = extract_text("README.md", text, "markdown").plans
+    assert [(plan.model, plan.get("tp")) for plan in plans] == [(None, 2), (None, None)]
+
+
 def test_dockerfile_exec_form_env_and_image_entrypoint() -> None:
     text = (
         "FROM vllm/vllm-openai:v0.10.0\n"

@@ -340,6 +340,11 @@ def main(argv: Sequence[str] | None = None) -> int:
         return int(exit_.code) if isinstance(exit_.code, int) else EXIT_ERROR
     except KeyboardInterrupt:
         return 130
+    except BrokenPipeError:
+        # The reader went away (`parlint . | head`): stop quietly with the status a SIGPIPE'd tool has. Point
+        # stdout at /dev/null so the interpreter's final flush cannot raise the same error again.
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return 128 + 13
     except Exception as error:
         if "--debug" in arguments:
             traceback.print_exc()

@@ -111,8 +111,10 @@ def plan_from_call(call: EngineCall, site: Site) -> DeclaredPlan | None:
 
 
 def _placeholder(text: str) -> bool:
-    """A shell variable left for a later shell, a ``<placeholder>`` or a template (``{{ .Values.tp }}``)."""
-    return "$" in text or "{{" in text or "}}" in text or (text.startswith("<") and text.endswith(">"))
+    """A shell variable left for a later shell, a ``<placeholder>``, a template (``{{ .Values.tp }}``) or the
+    ellipsis of a run-book's ``vllm serve ... --port 8000``."""
+    return ("$" in text or "{{" in text or "}}" in text or (text.startswith("<") and text.endswith(">"))
+            or text.strip(".…") == "")
 
 
 def _config_settings(engine: str, launch_file: str, reference: str) -> dict[str, Sourced[Any]] | None:

@@ -485,7 +485,12 @@ def _alternatives(reader: _Reader, value: Any, pointer: str) -> list[tuple[str, 
     elif isinstance(value, dict):
         for name, count in value.items():
             child = join_pointer(pointer, name)
-            if count is None:
+            if count is None and _ACCELERATOR.match(str(name)):
+                # The set form `{H100:8, H200:8}`: without a space after the colon each entry is a key
+                # "H100:8" with no value, read like the string form.
+                found.extend((type_, number, reader.key_range(child))
+                             for type_, number, _ in _alternatives(reader, str(name), child))
+            elif count is None:
                 found.append((str(name), 1, reader.key_range(child)))
             elif isinstance(count, int) and not isinstance(count, bool):
                 found.append((str(name), count, reader.value_range(child)))
