@@ -82,6 +82,22 @@ spec:
     assert launch.pods[0].host_ipc
 
 
+def test_kuberay_style_shell_command_with_the_script_in_args() -> None:
+    text = """\
+apiVersion: v1
+kind: Pod
+metadata: {name: p}
+spec:
+  containers:
+    - name: vllm
+      image: vllm/vllm-openai:latest
+      command: ["/bin/bash", "-lc", "--"]
+      args: ["ulimit -n 65536; vllm serve m --tensor-parallel-size 4"]
+"""
+    [plan] = _launch(text).plans
+    assert plan.get("tp") == 4 and plan.settings["tp"].range.start == Position(9, 68)
+
+
 def test_unknown_env_value_makes_the_degree_unknown() -> None:
     text = """\
 apiVersion: v1
@@ -144,6 +160,10 @@ services:
     (plan,) = _launch(text).plans
     assert plan.get("tp") == 4 and plan.settings["tp"].range.start == Position(6, 60)
     assert [(item.scope, item.count.value) for item in plan.supply] == [("node", 2), ("process", 4)]
+    # An image chosen by interpolation runs its default's entrypoint.
+    for image in ("${VLLM_IMAGE:-vllm/vllm-openai:v0.6.6}", "${VLLM_IMAGE-vllm/vllm-openai:latest}"):
+        chosen = f"services:\n  vllm:\n    image: {image}\n    command: --model m --tensor-parallel-size 2\n"
+        assert [plan.get("tp") for plan in _launch(chosen).plans] == [2], image
 
 
 def test_production_stack_values() -> None:

@@ -103,8 +103,9 @@ def find_calls(words: Sequence[Word], script_of: ScriptOf, assignments: dict[str
         name = basename(word.text)
         if name in _MPI:
             tasks = _mpi_tasks(words, index + 1) or tasks
-        if name in _SHELLS and index + 2 < len(words) and re.fullmatch(r"-[a-z]*c[a-z]*", words[index + 1].text):
-            script = script_of(words[index + 2])
+        command_string = _shell_command_string(words, index + 1) if name in _SHELLS else None
+        if command_string is not None:
+            script = script_of(command_string)
             if script is not None:
                 for command in script.commands:
                     inner = {**(assignments or {}), **command.environment, **command.assignments}
@@ -124,6 +125,22 @@ def find_calls(words: Sequence[Word], script_of: ScriptOf, assignments: dict[str
             return calls
         index += 1
     return calls
+
+
+def _shell_command_string(words: Sequence[Word], start: int) -> Word | None:
+    """The script of ``bash -c SCRIPT``: with ``-c`` among the options (``-c``, ``-lc``, ``-ec``, also before
+    ``--`` as in KubeRay's ``["/bin/bash", "-lc", "--"]`` + ``args``), the first word after the options."""
+    position, reads_string = start, False
+    while position < len(words) and words[position].text[:1] in ("-", "+") and words[position].text != "-":
+        option = words[position].text
+        position += 1
+        if option == "--":
+            break
+        if option in ("-o", "+o", "-O", "+O"):  # set -o NAME / shopt -O NAME take an argument
+            position += 1
+        elif not option.startswith("--") and re.fullmatch(r"[-+][A-Za-z]*", option):
+            reads_string = reads_string or "c" in option
+    return words[position] if reads_string and position < len(words) else None
 
 
 def _starts_program(words: Sequence[Word]) -> bool:

@@ -49,6 +49,7 @@ GPU_RESOURCES = ("nvidia.com/gpu", "amd.com/gpu")
 GPU_LABELS = ("nvidia.com/gpu.product", "cloud.google.com/gke-accelerator", "karpenter.k8s.aws/instance-gpu-name")
 _KUBELET_VARIABLE = re.compile(r"\$\((?P<name>[A-Za-z_][A-Za-z0-9_]*)\)")
 _TEMPLATE = "{{"
+_COMPOSE_DEFAULT = re.compile(r"\$\{[A-Za-z_][A-Za-z0-9_]*:?-(?P<default>[^}]*)\}")
 RAY_KINDS = frozenset({"RayCluster", "RayService", "RayJob"})
 
 
@@ -250,6 +251,10 @@ def container_plans(reader: _Reader, launch: Launch, container: dict[str, Any], 
     if not argv:
         return []
     image = container.get("image") if command is None and isinstance(container.get("image"), str) else None
+    if image is not None and site.dialect == "compose":
+        # Compose interpolates `${VAR:-default}` / `${VAR-default}` from the environment; the default names
+        # the image the file is written for.
+        image = _COMPOSE_DEFAULT.sub(lambda match: match.group("default"), image)
     known = {name: word.text for name, word in env.items() if not word.unresolved}
     script_of = nested_scripts(reader.lines, known, launch, kubelet=site.dialect == "kubernetes")
     plans = []
