@@ -136,6 +136,11 @@ def test_quantized_reuploads_change_only_quantization() -> None:
     assert fp8.structure.quantization is not None and fp8.structure.quantization.weight_block_size == (128, 128)
     assert base.structure.quantization is None
     assert nvfp4.structure.quantization is not None and nvfp4.structure.quantization.scheme == "nvfp4"
+    # GLM FP8 uploads are channel-wise compressed-tensors: no 128-wide blocks for TP to respect.
+    glm = lookup("zai-org/GLM-4.5-Air-FP8")
+    assert glm is not None and glm.structure.quantization is not None
+    assert (glm.structure.quantization.method, glm.structure.quantization.weight_block_size) == ("compressed-tensors",
+                                                                                                  None)
 
 
 def test_alias_with_different_structure_is_not_listed() -> None:

@@ -25,7 +25,10 @@ VARIANT_SUFFIXES = (
     "-w4a16", "-quantized.w4a16", "-w8a8", "-fp16", "-bf16", "-gguf",
 )
 # Orgs whose "-FP8" uploads use 128 x 128 block scales (their quantization_config says weight_block_size).
-BLOCK_FP8_ORGS = frozenset({"qwen", "deepseek-ai", "zai-org", "minimaxai", "sgl-project", "stepfun-ai", "xiaomimimo"})
+# Not zai-org: GLM-4.x FP8 checkpoints are channel-wise compressed-tensors (HabanaAI/vllm-fork#1819: "per tensor
+# input scale and per channel weight scale"), and vLLM's own recipe serves GLM-4.5-Air-FP8 at TP 8, where
+# 128-wide blocks could not split its 1408-wide experts.
+BLOCK_FP8_ORGS = frozenset({"qwen", "deepseek-ai", "minimaxai", "sgl-project", "stepfun-ai", "xiaomimimo"})
 UNQUANTIZED = "unquantized"
 
 
