@@ -339,3 +339,46 @@ spec:
     (plan,) = _launch(text).plans
     assert [(item.scope, item.count.value, item.count.range.start) for item in plan.supply] == [
         ("node", 4, Position(13, 44)), ("process", 2, Position(11, 39))]
+
+
+KSERVE = """\
+apiVersion: serving.kserve.io/v1alpha2
+kind: LLMInferenceService
+metadata: {name: r1}
+spec:
+  model: {uri: "hf://deepseek-ai/DeepSeek-R1", name: r1}
+  parallelism: {tensor: 2, data: 16, dataLocal: 4, expert: true}
+  template:
+    containers:
+      - name: main
+        args: ["--max-model-len", "8192"]
+        env: [{name: VLLM_ADDITIONAL_ARGS, value: "--enforce-eager"}]
+        resources: {limits: {nvidia.com/gpu: "8"}}
+  worker:
+    containers:
+      - name: main
+        resources: {limits: {nvidia.com/gpu: "8"}}
+"""
+
+
+def test_kserve_llm_inference_service_renders_the_template_command() -> None:
+    [plan] = _launch(KSERVE).plans
+    assert plan.dialect == "kserve-llmisvc" and plan.model is not None
+    assert (plan.model.value, plan.model.range.start) == ("deepseek-ai/DeepSeek-R1", Position(5, 22))
+    assert [plan.get(key) for key in ("tp", "dp", "dp_local", "enable_ep")] == [2, 16, 4, True]
+    assert plan.settings["tp"].range.start == Position(6, 25)
+    # data / dataLocal = 4 pods per group, each with its main container's 8 GPUs.
+    assert [(item.scope, item.count.value, item.units) for item in plan.supply] == [("node", 8, 4)]
+
+
+def test_kserve_single_node_ignores_data_and_the_webhook_refusals() -> None:
+    single = KSERVE.replace("  worker:\n    containers:\n      - name: main\n"
+                            "        resources: {limits: {nvidia.com/gpu: \"8\"}}\n", "")
+    [plan] = _launch(single).plans
+    assert plan.get("tp") == 2 and plan.get("dp") is None and plan.get("enable_ep") is None
+    assert [note.spelling for note in plan.unknown_keys] == ["parallelism.data", "parallelism.dataLocal",
+                                                            "parallelism.expert"]
+    refused = _launch(KSERVE.replace(", dataLocal: 4", "")).plans[0].invalid_values
+    assert [note.reason for note in refused] == ['KServe refuses it: "dataLocal must be set when data is set"']
+    pipeline = KSERVE.replace("data: 16, dataLocal: 4", "pipeline: 2")
+    assert _launch(pipeline).plans == []  # KServe ships no pipeline template: the command is unknown

@@ -287,7 +287,7 @@ COMMAND_DIALECTS = frozenset({"shell", "slurm", "markdown", "dockerfile", "kuber
                               "github-actions"})
 """Launch files whose values are words of a command: flags can be added after a value
 (:func:`insert_flags_after`)."""
-LAUNCH_DIALECTS = COMMAND_DIALECTS | {"helm-production-stack", "python-call"}
+LAUNCH_DIALECTS = COMMAND_DIALECTS | {"helm-production-stack", "kserve-llmisvc", "python-call"}
 """Launch files (:mod:`parlint.linter.launch`): values are replaced token by token (:func:`replace_token`),
 only with the file's text at hand (``DeclaredPlan.source_text``)."""
 

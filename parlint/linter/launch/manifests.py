@@ -156,7 +156,7 @@ def _pod_templates(data: dict[str, Any]) -> Iterator[tuple[dict[str, Any], str, 
             stack.extend((item, join_pointer(pointer, index), role) for index, item in enumerate(node))
 
 
-def _container_gpus(reader: _Reader, container: dict[str, Any], pointer: str) -> Sourced[int] | None:
+def container_gpus(reader: _Reader, container: dict[str, Any], pointer: str) -> Sourced[int] | None:
     resources = container.get("resources")
     if not isinstance(resources, dict):
         return None
@@ -175,12 +175,12 @@ def _pod_gpus(reader: _Reader, pod: dict[str, Any], pointer: str) -> int:
     total = 0
     for index, container in enumerate(pod.get("containers") or []):
         if isinstance(container, dict):
-            count = _container_gpus(reader, container, join_pointer(join_pointer(pointer, "containers"), index))
+            count = container_gpus(reader, container, join_pointer(join_pointer(pointer, "containers"), index))
             total += count.value if count else 0
     return total
 
 
-def _gpu_type(reader: _Reader, pod: dict[str, Any], pointer: str) -> Sourced[str] | None:
+def pod_gpu_type(reader: _Reader, pod: dict[str, Any], pointer: str) -> Sourced[str] | None:
     selector = pod.get("nodeSelector")
     if isinstance(selector, dict):
         for label in GPU_LABELS:
@@ -298,7 +298,7 @@ def _kserve_model(reader: _Reader, launch: Launch, data: dict[str, Any]) -> None
     pointer = "/spec/predictor/model"
     env = _environment(reader, model, pointer, {})
     args = reader.words(f"{pointer}/args", model.get("args"), env)
-    count = _container_gpus(reader, model, pointer)
+    count = container_gpus(reader, model, pointer)
     supply = [GpuSupply(count, "node", f"InferenceService predictor ({count.spelling}: {count.value})")] if count \
         else []
     program = reader.key_range(f"{pointer}/modelFormat")
@@ -323,6 +323,10 @@ def _kubernetes(reader: _Reader, data: dict[str, Any]) -> Launch:
     kind = str(data.get("kind", ""))
     if kind == "ConfigMap":
         return _config_map_scripts(reader, data)
+    if kind == "LLMInferenceService":
+        from parlint.linter.launch.kserve import from_llm_inference_service
+
+        return from_llm_inference_service(reader, data)
     if kind == "InferenceService":
         _kserve_model(reader, launch, data)
     templates = list(_pod_templates(data))
@@ -341,7 +345,7 @@ def _kubernetes(reader: _Reader, data: dict[str, Any]) -> Launch:
         if kind == "LeaderWorkerSet" and role == "worker" and "leader" in roles:
             continue  # the leader starts the engine; workers join it
         host_ipc = pod.get("hostIPC") is True
-        gpu = _gpu_type(reader, pod, pointer)
+        gpu = pod_gpu_type(reader, pod, pointer)
         for index, container in enumerate(pod.get("containers") or []):
             if not isinstance(container, dict):
                 continue
@@ -362,7 +366,7 @@ def _supply(reader: _Reader, data: dict[str, Any], kind: str, container: dict[st
             total: Sourced[int] | None, name: str) -> list[GpuSupply]:
     if total is not None:
         return [GpuSupply(total, "total", f"the Ray cluster's {total.value} GPUs (head + workers)")]
-    count = _container_gpus(reader, container, pointer)
+    count = container_gpus(reader, container, pointer)
     if count is None:
         return []
     what = f"{kind} container `{name}` ({count.spelling}: {count.value})"
@@ -393,7 +397,7 @@ def _ray_total(reader: _Reader, data: dict[str, Any],
         if gpus and first is None:
             first = next(count.range for index, container in enumerate(pod["containers"])
                          if isinstance(container, dict)
-                         and (count := _container_gpus(reader, container, f"{pointer}/containers/{index}")))
+                         and (count := container_gpus(reader, container, f"{pointer}/containers/{index}")))
     if not total or first is None:
         return None
     return Sourced(total, reader.file, first, "nvidia.com/gpu")
