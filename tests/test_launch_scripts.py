@@ -76,9 +76,10 @@ def test_shell_command_strings_after_any_options() -> None:
         "bash -ec 'vllm serve m -tp 2'\n"
         "bash -o pipefail -c 'vllm serve m -tp 4 | tee log'\n"
         "/bin/bash --login -lc -- 'vllm serve m -tp 8'\n"
+        "bash --rcfile env.sh -c 'vllm serve m -tp 1'\n"
         "bash serve.sh -c 'vllm serve m -tp 16'\n"  # a script file's arguments, not a command string
     )
-    assert [plan.get("tp") for plan in extract_text("run.sh", text, "shell").plans] == [2, 4, 8]
+    assert [plan.get("tp") for plan in extract_text("run.sh", text, "shell").plans] == [2, 4, 8, 1]
 
 
 def test_markdown_fences_console_prompts_and_broken_continuation() -> None:

@@ -136,7 +136,7 @@ def _shell_command_string(words: Sequence[Word], start: int) -> Word | None:
         position += 1
         if option == "--":
             break
-        if option in ("-o", "+o", "-O", "+O"):  # set -o NAME / shopt -O NAME take an argument
+        if option in ("-o", "+o", "-O", "+O", "--rcfile", "--init-file"):  # options that take an argument
             position += 1
         elif not option.startswith("--") and re.fullmatch(r"[-+][A-Za-z]*", option):
             reads_string = reads_string or "c" in option
