@@ -382,3 +382,31 @@ def test_kserve_single_node_ignores_data_and_the_webhook_refusals() -> None:
     assert [note.reason for note in refused] == ['KServe refuses it: "dataLocal must be set when data is set"']
     pipeline = KSERVE.replace("data: 16, dataLocal: 4", "pipeline: 2")
     assert _launch(pipeline).plans == []  # KServe ships no pipeline template: the command is unknown
+
+
+def test_dynamo_graph_deployment_services_and_multinode_supply() -> None:
+    text = """\
+apiVersion: nvidia.com/v1alpha1
+kind: DynamoGraphDeployment
+metadata: {name: d}
+spec:
+  services:
+    Frontend:
+      componentType: frontend
+      extraPodSpec: {mainContainer: {image: nvcr.io/nvidia/ai-dynamo/vllm-runtime:0.7.1}}
+    decode:
+      multinode: {nodeCount: 2}
+      envs: [{name: TP, value: "8"}]
+      resources: {limits: {gpu: "4"}}
+      extraPodSpec:
+        mainContainer:
+          command: [python3, -m, dynamo.vllm]
+          args: [--model, m, --tensor-parallel-size, $(TP), --is-decode-worker, --connector, none]
+    sglang:
+      resources: {limits: {gpu: "8"}}
+      extraPodSpec:
+        mainContainer: {command: [python3, -m, dynamo.sglang], args: [--model-path, m, --tp, "8"]}
+"""
+    plans = _launch(text).plans
+    assert [(plan.engine, plan.get("tp"), plan.unknown_keys) for plan in plans] == [("vllm", 8, []), ("sglang", 8, [])]
+    assert [(item.scope, item.count.value, item.units) for item in plans[0].supply] == [("node", 4, 2)]

@@ -9,7 +9,7 @@ Public API (the runner calls these):
   nothing more;
 - :func:`extract_text` ``(path, text, kind) -> Launch`` for the non-YAML kinds;
 - :func:`extract_documents` ``(loaded) -> Launch`` for YAML documents (Kubernetes kinds incl.
-  LeaderWorkerSet, KServe and Ray, docker-compose, production-stack Helm values, SkyPilot, GitHub Actions).
+  LeaderWorkerSet, KServe, Ray and Dynamo, docker-compose, production-stack Helm values, SkyPilot, GitHub Actions).
 
 A :class:`~parlint.linter.launch.facts.Launch` holds one :class:`~parlint.linter.plan.DeclaredPlan` per
 engine start (argument lists read with the engine's flag table, :mod:`parlint.linter.adapters.flags`),

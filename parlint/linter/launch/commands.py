@@ -32,6 +32,10 @@ PYTHON_MODULES: dict[str, str] = {
     "sglang_router.launch_server": "sglang",
     "mii.entrypoints.openai_api_server": "mii",
     "mii.entrypoints.api_server": "mii",
+    # NVIDIA Dynamo's workers parse the engine's own arguments (AsyncEngineArgs.add_cli_args,
+    # ServerArgs.add_cli_args in ai-dynamo/dynamo components/src/dynamo/{vllm,sglang}/args.py).
+    "dynamo.vllm": "vllm",
+    "dynamo.sglang": "sglang",
 }
 SUBCOMMAND_PROGRAMS: dict[str, str] = {"vllm": "vllm", "sglang": "sglang"}
 """Programs whose ``serve`` sub-command starts the server."""

@@ -323,6 +323,11 @@ def _kubernetes(reader: _Reader, data: dict[str, Any]) -> Launch:
     kind = str(data.get("kind", ""))
     if kind == "ConfigMap":
         return _config_map_scripts(reader, data)
+    services = _dig(data, "spec", "services")
+    if kind == "DynamoGraphDeployment" and isinstance(services, dict):
+        from parlint.linter.launch.dynamo import from_graph_deployment
+
+        return from_graph_deployment(reader, services)
     if kind == "LLMInferenceService":
         from parlint.linter.launch.kserve import from_llm_inference_service
 
