@@ -7,7 +7,9 @@ means updating the row and the table together.
 
 from __future__ import annotations
 
+import json
 import textwrap
+from pathlib import Path
 
 import pytest
 
@@ -314,3 +316,26 @@ def test_config_flag_rules_per_engine() -> None:
     assert "Config file must be YAML format, got: …" in toml.reason
     # §4.2: trtllm-serve loads any path with yaml.safe_load, under either name.
     assert parse_args("trtllm", tokens("m --extra_llm_api_options extra.txt")).config is not None
+
+
+def test_every_table_option_is_an_option_of_the_released_engine() -> None:
+    # parlint/data/engine_options.json lists the parsers' options of vLLM 0.33.0 and SGLang 0.5.23
+    # (scripts/build_engine_options.py). Exceptions: vLLM's -O shorthand is rewritten before argparse sees it,
+    # and the removed SGLang flags are in the table to say what replaced them.
+    data = json.loads((Path(__file__).resolve().parents[1] / "parlint" / "data" / "engine_options.json").read_text())
+    for table, exceptions in ((VLLM, {"-O"}), (SGLANG, {"--enable-ep-moe", "--enable-deepep-moe"})):
+        real = set(data[table.options_source]["options"])
+        assert {name for name in table.by_cli if name not in real} == exceptions, table.engine
+        removed = {name for flag in table.flags if flag.removed for name in flag.cli}
+        assert removed <= exceptions | {"-O"}
+
+
+def test_options_outside_the_tables_are_valid_prefixes_expand_over_all_of_them() -> None:
+    sglang = parse_args("sglang", tokens("--model-path m --tp-size 8 --ep-size 8 --dwdp-size 8 "
+                                         "--mm-attention-backend fa3 --cuda-graph-bs 8"))
+    assert not sglang.unknown and sglang.settings["tp"].value == 8
+    # --cuda-graph-bs abbreviates both --cuda-graph-bs-decode and --cuda-graph-bs-prefill: SGLang refuses it.
+    assert [note.reason for note in sglang.invalid] == [
+        "ambiguous option: --cuda-graph-bs could match --cuda-graph-bs-decode, --cuda-graph-bs-prefill"]
+    vllm = parse_args("vllm", tokens("m -tp 2 --ec-transfer-config {} --enable-lorra"))
+    assert [(note.spelling, note.replacement) for note in vllm.unknown] == [("--enable-lorra", "--enable-lora")]

@@ -2,11 +2,13 @@
 
 What: reports every key the adapter did not accept at its place: a misspelled or removed engine flag, a
 SGLang config key written with underscores, a Helm value at the wrong level. The message names the
-closest key the engine reads there. parlint's tables hold the options that shape the mapping, not every
-engine option, so an unknown command-line option counts only when it is a close misspelling of a listed one
-(``--tensor-paralel-size``); ``--enable-lora`` is no typo of ``--enable-dbo``. vLLM and SGLang expand a unique
-prefix of an option (argparse ``allow_abbrev``: ``--max-num-seq``, ``pipeline-parallel:``) and refuse an
-ambiguous one (``--data-parallel``), as the engines do.
+closest key the engine reads there. For vLLM 0.33 and SGLang 0.5.23 parlint knows every option of the
+engines' parsers (``parlint/data/engine_options.json``, read from their released sources by
+``scripts/build_engine_options.py``), so a real option is never a typo (``--enable-lora`` is not
+``--enable-dbo``); an unknown option counts only when it is a close misspelling (``--tensor-paralel-size``).
+vLLM and SGLang expand a unique prefix of an option (argparse ``allow_abbrev``: ``--max-num-seq``,
+``pipeline-parallel:``) and refuse an ambiguous one (``--data-parallel``, SGLang 0.5.23's ``--cuda-graph-bs``),
+as the engines do.
 
 Why: what is ignored does not configure anything: the deployment runs with the default instead of the
 written degree. vLLM's ``FlexibleArgumentParser`` and SGLang's argparse stop at an unrecognized argument;

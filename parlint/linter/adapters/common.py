@@ -101,8 +101,12 @@ def abbreviated(table: EngineFlags, key: str) -> Resolution | None:
 
 
 def typo(table: EngineFlags, key: str, candidates: list[str] | None = None) -> Resolution:
-    """An unknown key that is close to a known one is a typo the engine would reject."""
+    """An unknown key that is close to a known one is a typo the engine would reject; an option of the engine
+    that parlint does not model is none."""
+    if table.options_source and table.is_option("--" + key):  # vLLM/SGLang: each key is passed as `--key`
+        return Resolution(None)
     pool = candidates if candidates is not None else list(table.by_key)
+    pool = [*pool, *(name[2:] for name in table.other_options if name.startswith("--"))]
     match = closest_spelling(key, pool)
     if match:
         return Resolution(None, f"unrecognized {table.engine} option `{key}`", match)

@@ -99,6 +99,7 @@ class EngineFlags:
     config_pair_only: bool = False  # vLLM reads the file only from the two words ``--config <path>``
     positional_model: bool = True
     allow_abbrev: bool = False  # argparse's default: a unique prefix of an option is that option
+    options_source: str = ""  # the engine's entry in engine_options.json (all of its parser's options)
     level_shorthand: str = ""  # vLLM's ``-O3`` / ``-O 3``: the compilation mode, rewritten before argparse
 
     @cached_property
@@ -134,20 +135,40 @@ class EngineFlags:
     def ambiguity(self, spelling: str) -> tuple[str, ...] | None:
         return dict(self.ambiguous).get(spelling)
 
+    @cached_property
+    def other_options(self) -> frozenset[str]:
+        """Every other option the engine's parser defines (``parlint/data/engine_options.json``, built by
+        ``scripts/build_engine_options.py`` from the released sources): valid, but nothing parlint models."""
+        if not self.options_source:
+            return frozenset()
+        from pathlib import Path
+
+        data = json.loads((Path(__file__).resolve().parents[2] / "data" / "engine_options.json").read_text("utf-8"))
+        return frozenset(data[self.options_source]["options"]) - set(self.by_cli)
+
+    def is_option(self, spelling: str) -> bool:
+        """Whether the engine defines ``spelling`` (listed in the table or not)."""
+        normalized = self.normalize_cli(spelling)
+        return normalized in self.by_cli or normalized in self.other_options
+
     def closest_cli(self, spelling: str) -> str | None:
-        """The known spelling ``spelling`` is a typo of, for a "did you mean"; None when it is no typo."""
-        candidates = [name for name in self.by_cli if name.startswith("--") == spelling.startswith("--")]
+        """The option ``spelling`` is a typo of, for a "did you mean"; None when it is no typo."""
+        if self.is_option(spelling):
+            return None
+        candidates = [name for name in (*self.by_cli, *self.other_options)
+                      if name.startswith("--") == spelling.startswith("--")]
         return closest_spelling(self.normalize_cli(spelling), candidates)
 
     def expansions(self, spelling: str) -> tuple[str, ...]:
-        """The long options an unknown ``--prefix`` abbreviates (argparse ``allow_abbrev``): one is that
-        option, several make argparse refuse it as ambiguous. Explicit :attr:`abbreviations` and
-        :attr:`ambiguous` entries, for options the table does not list, are consulted before this."""
+        """The long options an unknown ``--prefix`` abbreviates (argparse ``allow_abbrev``), among all the
+        engine's options: one is that option, several make argparse refuse it as ambiguous. Explicit
+        :attr:`abbreviations` and :attr:`ambiguous` entries are consulted before this."""
         normalized = self.normalize_cli(spelling)
         if not self.allow_abbrev or not normalized.startswith("--"):
             return ()
         matched = {flag.long for name, flag in self.by_cli.items()
                    if name.startswith(normalized) and name.startswith("--") and name != normalized}
+        matched.update(name for name in self.other_options if name.startswith(normalized) and name != normalized)
         return tuple(sorted(matched))
 
 
@@ -260,6 +281,7 @@ VLLM = EngineFlags(
     cli_underscores=True,
     negatable=True,
     allow_abbrev=True,  # FlexibleArgumentParser keeps argparse's default (vllm/utils/argparse_utils.py)
+    options_source="vllm",
     level_shorthand="-O",  # FlexibleArgumentParser.parse_args: "-O3" and "-O 3" become -O.mode
     config_suffix_error="Config file must be of a yaml/yml type. … supplied",
     config_pair_only=True,
@@ -322,7 +344,6 @@ SGLANG = EngineFlags(
         _flag("tokenizer-path", STR, None, "--tokenizer-path"),
         _flag("chunked-prefill-size", INT, None, "--chunked-prefill-size"),
         _flag("max-running-requests", INT, None, "--max-running-requests"),
-        _flag("cuda-graph-max-bs", INT, None, "--cuda-graph-max-bs"),
         _flag("disable-cuda-graph", STORE_TRUE, None, "--disable-cuda-graph"),
         _flag("enable-torch-compile", STORE_TRUE, None, "--enable-torch-compile"),
         _flag("attention-backend", STR, None, "--attention-backend"),
@@ -340,6 +361,7 @@ SGLANG = EngineFlags(
     ambiguous=(("--pp", ("--pp-size", "--pp-max-micro-batch-size", "--pp-async-batch-depth")),),
     positional_model=False,
     allow_abbrev=True,  # frameworks.md §2.1: `--tp`/`--dp` work through argparse prefix abbreviation
+    options_source="sglang",
 )
 
 TRTLLM = EngineFlags(
@@ -753,6 +775,8 @@ def parse_args(engine: str, tokens: Sequence[Token]) -> ParsedArgs:
                 take_value()
                 continue
             flag = table.cli_flag(expansions[0]) if expansions else None
+            if expansions and flag is None:
+                name = expansions[0]  # an abbreviation of an option parlint does not model
         if flag is None:
             _unknown_flag(table, parsed, token, name, take_value, index == len(tokens) - 1)
             continue
@@ -842,6 +866,7 @@ def _looks_like_flag(text: str) -> bool:
 
 def _unknown_flag(table: EngineFlags, parsed: ParsedArgs, token: Token, name: str, take_value: Any,
                   is_last: bool) -> None:
+    """An option outside the table: a real one parlint does not model, or a typo of one (reported)."""
     closest = table.closest_cli(name)
     if closest is not None:
         parsed.unknown.append(KeyNote(name, token.file, token.range,
