@@ -78,3 +78,13 @@ def test_folded_text_treats_newlines_as_spaces() -> None:
 def test_escaped_quotes_and_single_quotes() -> None:
     words = split("""python -m sglang.launch_server --json-model-override-args '{"a": 1}' --x "say \\"hi\\"" \n""")
     assert [word.text for word in words.commands[0].words][-3:] == ['{"a": 1}', "--x", 'say "hi"']
+
+
+def test_redirections_are_no_words_of_the_command() -> None:
+    text = ('vllm serve --model m -tp 6 > x.log 2>&1 &\n'
+            'vllm serve m -tp 2 >"$LOG" 2>>err.log </dev/null | tee -a y\n'
+            'vllm serve m -tp 4 &>log\n'
+            'vllm serve <model> --tensor-parallel-size <tp>\n')  # a run-book's placeholders stay words
+    assert [[word.text for word in command.words] for command in split(text).commands] == [
+        ["vllm", "serve", "--model", "m", "-tp", "6"], ["vllm", "serve", "m", "-tp", "2"], ["tee", "-a", "y"],
+        ["vllm", "serve", "m", "-tp", "4"], ["vllm", "serve", "<model>", "--tensor-parallel-size", "<tp>"]]

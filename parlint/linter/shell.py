@@ -31,6 +31,10 @@ _PLAIN_RUN = re.compile(r"(?:[^ \t\n;|&\\'\"`$]|\$(?!\())+")
 _DOUBLE_QUOTED_RUN = re.compile(r'[^"\\]+')
 _ASSIGNMENT = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*=")
 _SEPARATORS = ("&&", "||", ";", "|", "&")
+_REDIRECTION = re.compile(r"(?:[0-9]+|&(?=>))?(?:>>|>&|>\||<<<|<<-|<<|<&|<>|>|<)")
+"""``> log``, ``2>&1``, ``&>> log``, ``< in``, ``<<EOF``: the operator and its target are no words of the command."""
+_PLACEHOLDER = re.compile(r"<[^<>\s]+>")
+"""A run-book's ``<model>`` placeholder, not an input redirection."""
 
 
 @dataclass(frozen=True)
@@ -266,6 +270,14 @@ def split(
         if char == "#":
             while scanner.index < len(text) and scanner.peek() != "\n":
                 scanner.advance()
+            continue
+        redirection = _REDIRECTION.match(text, scanner.index)
+        if redirection and not _PLACEHOLDER.match(text, scanner.index):
+            scanner.advance(redirection.end() - scanner.index)
+            while scanner.index < len(text) and scanner.peek() in " \t":
+                scanner.advance()
+            if scanner.index < len(text) and scanner.peek() not in "\n;|&":
+                scanner.word()  # the file or descriptor redirected to
             continue
         separator = next((item for item in _SEPARATORS if text.startswith(item, scanner.index)), None)
         if separator:
