@@ -410,3 +410,14 @@ spec:
     plans = _launch(text).plans
     assert [(plan.engine, plan.get("tp"), plan.unknown_keys) for plan in plans] == [("vllm", 8, []), ("sglang", 8, [])]
     assert [(item.scope, item.count.value, item.units) for item in plans[0].supply] == [("node", 4, 2)]
+
+
+def test_a_double_quoted_yaml_string_is_split_as_yaml_decodes_it() -> None:
+    # KServe runs `vllm serve ... ${VLLM_ADDITIONAL_ARGS}`: YAML turns \" into " before the shell sees it.
+    text = KSERVE.replace(
+        'value: "--enforce-eager"',
+        'value: "--kv-transfer-config \'{\\"kv_connector\\":\\"NixlConnector\\"}\' --max-num-seqs 64 -tp 4"')
+    [plan] = _launch(text).plans
+    assert not plan.invalid_values and plan.get("tp") == 4
+    line = text.splitlines()[10]
+    assert plan.settings["tp"].range.start == Position(11, line.index("-tp 4") + 5)

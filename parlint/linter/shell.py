@@ -42,6 +42,9 @@ class LineMap:
     """Where line ``i`` (0-based) of a fragment starts in the file: (1-based line, 1-based column)."""
 
     starts: tuple[tuple[int, int], ...]
+    shifts: tuple[int, ...] = ()
+    """For a one-line fragment decoded from escapes: how many more characters the file holds before each
+    fragment column (a YAML ``\\"`` is two characters in the file and one in the fragment)."""
 
     @classmethod
     def identity(cls, text: str) -> LineMap:
@@ -52,6 +55,8 @@ class LineMap:
             file_line, file_column = self.starts[line]
         else:
             file_line, file_column = self.starts[-1][0] + line - len(self.starts) + 1, 1
+        if line == 0 and self.shifts:
+            column += self.shifts[min(column, len(self.shifts) - 1)]
         return Position(file_line, file_column + column)
 
 

@@ -53,9 +53,41 @@ def script_at(lines: Sequence[str], where: Range, env: Mapping[str, str], *, yam
         raw = "\n".join([first, *lines[start.line:end.line - 1], last])
     offset = 0
     if len(raw) >= 2 and raw[0] in "'\"" and raw.rstrip()[-1:] == raw[0]:
-        raw, offset = raw.rstrip()[1:-1], 1
+        quote, raw, offset = raw[0], raw.rstrip()[1:-1], 1
+        decoded = _double_quoted(raw) if yaml_scalar and quote == '"' and start.line == end.line else None
+        if decoded is not None:
+            text, shifts = decoded
+            return split(text, lines=LineMap(((start.line, start.column + 1),), shifts), env=env,
+                         newline_is_space=True)
     starts = ((start.line, start.column + offset), *((line, 1) for line in range(start.line + 1, end.line + 1)))
     return split(raw, lines=LineMap(starts), env=env, newline_is_space=yaml_scalar)
+
+
+_YAML_ESCAPES = {'"': '"', "\\": "\\", "/": "/", "t": "\t", " ": " "}
+
+
+def _double_quoted(body: str) -> tuple[str, tuple[int, ...]] | None:
+    """A one-line YAML double-quoted scalar as YAML hands it over (``\\"`` is ``"``), with the column
+    shifts back to the file; None when it holds no escape, or one that changes the line structure."""
+    if "\\" not in body:
+        return None
+    text: list[str] = []
+    shifts: list[int] = []
+    index = 0
+    while index < len(body):
+        if body[index] == "\\":
+            replacement = _YAML_ESCAPES.get(body[index + 1: index + 2])
+            if replacement is None:
+                return None  # \n, \x41, \u00e9 ...: read as written, as before
+            shifts.append(index - len(text))
+            text.append(replacement)
+            index += 2
+            continue
+        shifts.append(index - len(text))
+        text.append(body[index])
+        index += 1
+    shifts.append(index - len(text))
+    return "".join(text), tuple(shifts)
 
 
 def _block_scalar(lines: Sequence[str], where: Range, env: Mapping[str, str], *, folded: bool) -> Script | None:
