@@ -211,6 +211,14 @@ def test_ray_serve_llm_config_and_unknown_values() -> None:
     assert plan.gpu is not None and plan.gpu.value == "A100-80G"
     assert plan.get("tp") == 2 and "max_model_len" not in plan.settings
     assert plan.settings["tp"].range.start == Position(5, 44)
+    # dict(...) calls as in Ray's docs; the weights come from model_source, model_id is the served name.
+    called = ("from ray.serve.llm import LLMConfig\n"
+              "c = LLMConfig(model_loading_config=dict(model_id='qwen', model_source='Qwen/Qwen3-32B'),\n"
+              "              engine_kwargs=dict(tensor_parallel_size=4))\n"
+              "d = LLMConfig(model_loading_config=dict(model_id='Qwen/Qwen3-8B'),\n"
+              "              engine_kwargs=dict(tensor_parallel_size=2, **extra))\n")  # ** may hold any degree
+    assert [(plan.model.value if plan.model else None, plan.get("tp"))
+            for plan in extract_text("serve.py", called, "python").plans] == [("Qwen/Qwen3-32B", 4)]
 
 
 def test_helm_chart_templates_are_not_yaml(tmp_path: Path) -> None:

@@ -13,7 +13,7 @@ vLLM 0.33 (``ParallelConfig._validate_parallel_config``/``__post_init__``, ``Eng
     ``vllm-redundant-without-eplb``, ``vllm-eplb-uneven-experts``, ``vllm-dcp-not-dividing-tp``,
     ``vllm-dcp-with-pcp``, ``vllm-world-not-divisible-by-nnodes``, ``vllm-node-rank-out-of-range``,
     ``vllm-nnodes-not-divisible-by-dp-groups``, ``vllm-nnodes-executor-backend``, ``vllm-ep-on-dense-model``,
-    ``vllm-dp-rank-out-of-range``
+    ``vllm-dp-rank-out-of-range``, ``vllm-offline-dp`` (``LLM.__init__``)
 SGLang 0.5.23 (``parallel_hook``, ``validation_hook.check_server_args``, ``FusedMoE.__init__``,
 ``check_quantized_moe_compatibility``, ``parallel_state``):
     ``sglang-dp-with-attn-dp``, ``sglang-tp-not-divisible-by-attn-dp``, ``sglang-multinode-dp``,
@@ -240,6 +240,11 @@ def _vllm_checks(ctx: _Context, tp: int, pp: int, dp: int, pcp: int, dcp: int, e
     if isinstance(dp_local, int) and dp_local > dp:
         ctx.reject("vllm-dp-local-exceeds-dp",
                    f"data_parallel_size_local ({dp_local}) must be <= data_parallel_size ({dp})", "dp_local", "dp")
+    if ctx.plan.get("offline_llm") and dp > 1 and ctx.plan.get("executor_backend") != "external_launcher":
+        # vllm/entrypoints/llm.py, LLM.__init__ (GPU platforms)
+        ctx.reject("vllm-offline-dp", f"LLM(data_parallel_size={dp}) is not supported for single-process usage and "
+                   "may hang. Please use the explicit multi-process data-parallel example at "
+                   "'examples/features/data_parallel/data_parallel_offline.py'.", "dp")
     dp_rank = ctx.plan.get("dp_rank")
     if isinstance(dp_rank, int) and not 0 <= dp_rank < dp:
         ctx.reject("vllm-dp-rank-out-of-range", f"data_parallel_rank ({dp_rank}) must be in the range [0, {dp})",

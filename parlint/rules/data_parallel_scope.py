@@ -71,6 +71,9 @@ DP_REJECTIONS = {
                                 "data-parallel-size",
     "vllm-dp-rank-out-of-range": "with an external load balancer each server is one DP rank, numbered from 0: "
                                  "--data-parallel-size {dp} takes ranks {dp_ranks}",
+    "vllm-offline-dp": "the offline LLM class runs one engine process: start one process per DP rank with "
+                       "distributed_executor_backend=\"external_launcher\", or serve with `vllm serve "
+                       "--data-parallel-size {dp}`",
 }
 # Where the value to change is not the first one the engine names.
 DP_REJECTION_AT = {"sglang-tp-not-divisible-by-attn-dp": ("attn_dp", "dp")}

@@ -115,13 +115,15 @@ def _plan(file: str, positions: _Positions, node: ast.Call,
     if any(keyword.arg is None for keyword in node.keywords):
         return None  # ``**kwargs`` may hold any setting
     plan = DeclaredPlan(engine, file, positions.range(node), dialect="python-call")
+    if engine == "vllm" and name == "LLM":  # the offline entry point: one process, see derive's vllm-offline-dp
+        plan.settings["offline_llm"] = Sourced(True, file, positions.range(node.func), name)
     keywords = {keyword.arg: keyword.value for keyword in node.keywords if keyword.arg}
     if name == "LLMConfig":
         return _ray_llm_config(plan, positions, keywords)
     if node.args and engine in ("vllm", "trtllm", "mii"):
         _set_model(plan, positions, node.args[0])
     for key, value in keywords.items():
-        if engine == "mii" and key == "model_config" and isinstance(value, ast.Dict):
+        if engine == "mii" and key == "model_config" and _items(value) is not None:
             if not _read_dict(plan, positions, value):
                 return None
         elif not _read(plan, positions, key, value):
@@ -130,18 +132,31 @@ def _plan(file: str, positions: _Positions, node: ast.Call,
 
 
 def _ray_llm_config(plan: DeclaredPlan, positions: _Positions, keywords: dict[str, ast.expr]) -> DeclaredPlan | None:
-    loading = keywords.get("model_loading_config")
-    if isinstance(loading, ast.Dict):
-        for key, value in zip(loading.keys, loading.values, strict=True):
-            if isinstance(key, ast.Constant) and key.value == "model_id":
-                _set_model(plan, positions, value)
+    loading = dict(_items(keywords["model_loading_config"]) or []) if "model_loading_config" in keywords else {}
+    # ModelLoadingConfig: model_id is the name clients use; model_source, when given, is where the weights
+    # (and so the structure) come from.
+    model = loading.get("model_source") or loading.get("model_id")
+    if model is not None:
+        _set_model(plan, positions, model)
     accelerator = keywords.get("accelerator_type")
     if isinstance(accelerator, ast.Constant) and isinstance(accelerator.value, str):
         plan.gpu = Sourced(accelerator.value, plan.file, positions.range(accelerator), "accelerator_type")
     engine_kwargs = keywords.get("engine_kwargs")
-    if isinstance(engine_kwargs, ast.Dict) and not _read_dict(plan, positions, engine_kwargs):
+    if engine_kwargs is not None and _items(engine_kwargs) is not None and not _read_dict(plan, positions,
+                                                                                          engine_kwargs):
         return None
     return plan
+
+
+def _items(node: ast.AST) -> list[tuple[str | None, ast.expr]] | None:
+    """The entries of a ``{"key": value}`` literal or a ``dict(key=value)`` call (``None`` key: a ``**`` spread);
+    None for anything else."""
+    if isinstance(node, ast.Dict):
+        return [(key.value if isinstance(key, ast.Constant) and isinstance(key.value, str) else
+                 (None if key is None else ""), value) for key, value in zip(node.keys, node.values, strict=True)]
+    if isinstance(node, ast.Call) and isinstance(node.func, ast.Name) and node.func.id == "dict" and not node.args:
+        return [(keyword.arg, keyword.value) for keyword in node.keywords]
+    return None
 
 
 def _set_model(plan: DeclaredPlan, positions: _Positions, node: ast.AST) -> None:
@@ -149,12 +164,11 @@ def _set_model(plan: DeclaredPlan, positions: _Positions, node: ast.AST) -> None
         plan.model = Sourced(node.value, plan.file, positions.range(node), "model")
 
 
-def _read_dict(plan: DeclaredPlan, positions: _Positions, node: ast.Dict) -> bool:
-    for key, value in zip(node.keys, node.values, strict=True):
+def _read_dict(plan: DeclaredPlan, positions: _Positions, node: ast.AST) -> bool:
+    for key, value in _items(node) or []:
         if key is None:
-            return False  # ``{**other}``
-        if isinstance(key, ast.Constant) and isinstance(key.value, str) and not _read(plan, positions, key.value,
-                                                                                     value):
+            return False  # ``{**other}`` / ``dict(**other)`` may hold any setting
+        if key and not _read(plan, positions, key, value):
             return False
     return True
 
