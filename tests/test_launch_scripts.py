@@ -23,6 +23,8 @@ def test_file_kinds() -> None:
     assert [file_kind(name) for name in ("a.sh", "run.bash", "README.md", "Dockerfile", "Dockerfile.rocm",
                                          "serve.py", "x.yaml", "x.json", "notes.txt")] == [
         "shell", "shell", "markdown", "dockerfile", "dockerfile", "python", "yaml", "json", ""]
+    assert {file_kind(name) for name in ("Dockerfile-vllm", "Dockerfile_cuda12", "vllm.Dockerfile", "serve-Dockerfile",
+                                         "Containerfile.rocm")} == {"dockerfile"}
     assert file_kind("serve", "#!/usr/bin/env bash\nvllm serve m\n") == "shell"
     assert file_kind("serve", "#!/usr/bin/env python3\n") == ""
 

@@ -33,6 +33,9 @@ __all__ = ["Launch", "PodFacts", "extract_documents", "extract_text", "file_kind
 
 SHELL_SUFFIXES = frozenset({".sh", ".bash"})
 MARKDOWN_SUFFIXES = frozenset({".md", ".markdown"})
+# Dockerfile.vllm, Dockerfile-vllm, Dockerfile_cuda12, vllm.Dockerfile, serving-dockerfile ...
+_DOCKERFILE_PREFIXES = tuple(f"{name}{separator}" for name in ("dockerfile", "containerfile") for separator in ".-_")
+_DOCKERFILE_SUFFIXES = tuple(f"{separator}{name}" for name in ("dockerfile", "containerfile") for separator in ".-_")
 _SHEBANG = re.compile(r"^#!\s*\S*(?:/|env\s+)(?:ba|z|da)?sh\b")
 _ENGINE_MARKERS = re.compile(
     r"vllm|sglang|trtllm|tensorrt|deepspeed|mii\b|modelSpec|LeaderWorkerSet|InferenceService|accelerators"
@@ -64,8 +67,8 @@ def file_kind(path: str, text: str | None = None) -> str:
         return "markdown"
     if suffix == ".py":
         return "python"
-    if lower in ("dockerfile", "containerfile") or lower.startswith(("dockerfile.", "containerfile.")) \
-            or lower.endswith(".dockerfile"):
+    if lower in ("dockerfile", "containerfile") or lower.startswith(_DOCKERFILE_PREFIXES) \
+            or lower.endswith(_DOCKERFILE_SUFFIXES):
         return "dockerfile"
     if text is not None and not suffix and _SHEBANG.match(text):
         return "shell"
