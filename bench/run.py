@@ -43,7 +43,7 @@ def _vllm(rng: random.Random, bad: bool) -> tuple[str, str]:
              "# Owner: inference-platform; reviewed with the capacity plan for this quarter.",
              f"model: {model}", f"served-model-name: svc-{rng.randint(1, 999)}", f"tensor-parallel-size: {tp}",
              f"max-model-len: {rng.choice([8192, 16384, 32768])}", "gpu-memory-utilization: 0.9",
-             "max-num-seqs: 256", "enable-prefix-caching: true", "disable-log-requests: true",
+             "max-num-seqs: 256", "enable-prefix-caching: true", "max-num-batched-tokens: 8192",
              "port: 8000", "host: 0.0.0.0", "trust-remote-code: true"]
     if moe:
         lines.append("enable-expert-parallel: true")

@@ -257,6 +257,11 @@ VLLM = EngineFlags(
         _flag("enable_chunked_prefill", BOOL, None, "--enable-chunked-prefill"),
         _flag("served_model_name", LIST, None, "--served-model-name"),
         _flag("max_num_seqs", INT, None, "--max-num-seqs"),
+        # Deprecated for --enable-log-requests ("This will be removed in v0.12.0", FlexibleArgumentParser); vLLM
+        # 0.33 has no such option. Renaming it would turn request logging on, so there is no rename.
+        _flag("disable_log_requests", STORE_TRUE, None, "--disable-log-requests", removed="delete it",
+              note="`--disable-log-requests` was removed (vLLM 0.33 has no such option and refuses it): requests "
+                   "are not logged unless --enable-log-requests is given, so delete it"),
         _flag("max_num_batched_tokens", INT, None, "--max-num-batched-tokens"),
         _flag("host", STR, None, "--host"),
         _flag("port", INT, None, "--port"),
