@@ -179,7 +179,7 @@ def test_only_close_misspellings_are_typos() -> None:
         ("--tensor-paralel-size", "--tensor-parallel-size")]
 
 
-def test_compilation_mode_shorthand_and_model_option_before_an_unknown_flag() -> None:
+def test_optimization_level_shorthand_and_model_option_before_an_unknown_flag() -> None:
     for line in ("m -O3 -tp 2", "m -O 3 -tp 2", "m -O=3 -tp 2", "m -Odecode -tp 2", 'm -O {"mode":3} -tp 2'):
         parsed = parse_args("vllm", tokens(line))
         assert (parsed.model and parsed.model.value, parsed.settings["tp"].value, parsed.invalid) == ("m", 2, []), line

@@ -320,15 +320,14 @@ def test_config_flag_rules_per_engine() -> None:
 
 def test_every_table_option_is_an_option_of_the_released_engine() -> None:
     # parlint/data/engine_options.json lists the parsers' options of vLLM 0.33.0 and SGLang 0.5.23
-    # (scripts/build_engine_options.py). Exceptions: vLLM's -O shorthand is rewritten before argparse sees it,
-    # and the removed SGLang flags are in the table to say what replaced them.
+    # (scripts/build_engine_options.py). Exceptions: removed flags, in the table to say what to do instead.
     data = json.loads((Path(__file__).resolve().parents[1] / "parlint" / "data" / "engine_options.json").read_text())
-    for table, exceptions in ((VLLM, {"-O", "--disable-log-requests"}),
+    for table, exceptions in ((VLLM, {"--disable-log-requests"}),
                               (SGLANG, {"--enable-ep-moe", "--enable-deepep-moe"})):
         real = set(data[table.options_source]["options"])
         assert {name for name in table.by_cli if name not in real} == exceptions, table.engine
         removed = {name for flag in table.flags if flag.removed for name in flag.cli}
-        assert removed <= exceptions | {"-O"}
+        assert removed == exceptions
 
 
 def test_options_outside_the_tables_are_valid_prefixes_expand_over_all_of_them() -> None:

@@ -100,7 +100,7 @@ class EngineFlags:
     positional_model: bool = True
     allow_abbrev: bool = False  # argparse's default: a unique prefix of an option is that option
     options_source: str = ""  # the engine's entry in engine_options.json (all of its parser's options)
-    level_shorthand: str = ""  # vLLM's ``-O3`` / ``-O 3``: the compilation mode, rewritten before argparse
+    level_shorthand: str = ""  # vLLM's ``-O3`` / ``-O 3``: the optimization level, rewritten before argparse
 
     @cached_property
     def by_cli(self) -> dict[str, Flag]:
@@ -272,7 +272,7 @@ VLLM = EngineFlags(
         _flag("seed", INT, None, "--seed"),
         _flag("block_size", INT, None, "--block-size"),
         _flag("speculative_config", JSON, None, "--speculative-config"),
-        _flag("compilation_config", JSON, None, "--compilation-config", "-O"),
+        _flag("compilation_config", JSON, None, "--compilation-config", "-cc"),
         _flag("kv_transfer_config", JSON, None, "--kv-transfer-config"),
         _flag("hf_overrides", JSON, None, "--hf-overrides"),
         _flag("disable_custom_all_reduce", BOOL, None, "--disable-custom-all-reduce"),
@@ -287,7 +287,7 @@ VLLM = EngineFlags(
     negatable=True,
     allow_abbrev=True,  # FlexibleArgumentParser keeps argparse's default (vllm/utils/argparse_utils.py)
     options_source="vllm",
-    level_shorthand="-O",  # FlexibleArgumentParser.parse_args: "-O3" and "-O 3" become -O.mode
+    level_shorthand="-O",  # FlexibleArgumentParser.parse_args: "-O3" and "-O 3" become --optimization-level
     config_suffix_error="Config file must be of a yaml/yml type. … supplied",
     config_pair_only=True,
 )
@@ -712,7 +712,7 @@ def parse_args(engine: str, tokens: Sequence[Token]) -> ParsedArgs:
     Handles ``--flag value`` and ``--flag=value``, vLLM's underscore spellings, ``--no-x`` and dotted
     ``--eplb-config.num_redundant_experts``, store_true flags, SGLang's documented abbreviations
     (``--tp``, ``--dp``; ``--pp`` is ambiguous) and argparse prefixes of listed options, vLLM's ``-O3``
-    compilation shorthand, the positional model and the ``--config`` path.
+    optimization-level shorthand, the positional model and the ``--config`` path.
     """
     table = ENGINES[engine]
     parsed = ParsedArgs(engine)
@@ -727,7 +727,7 @@ def parse_args(engine: str, tokens: Sequence[Token]) -> ParsedArgs:
             continue
         shorthand = table.level_shorthand
         if shorthand and text.startswith(shorthand) and text[len(shorthand):len(shorthand) + 1] != ".":
-            # "-O3", "-O=3", "-Odecode", or "-O 3": a compilation mode, nothing parlint models
+            # "-O3", "-O=3" or "-O 3": vLLM's --optimization-level, nothing parlint models
             attached = text != shorthand
             if attached or (index < len(tokens) and tokens[index].text in ("0", "1", "2", "3")):
                 index += 0 if attached else 1
