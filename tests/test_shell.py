@@ -88,3 +88,19 @@ def test_redirections_are_no_words_of_the_command() -> None:
     assert [[word.text for word in command.words] for command in split(text).commands] == [
         ["vllm", "serve", "--model", "m", "-tp", "6"], ["vllm", "serve", "m", "-tp", "2"], ["tee", "-a", "y"],
         ["vllm", "serve", "m", "-tp", "4"], ["vllm", "serve", "<model>", "--tensor-parallel-size", "<tp>"]]
+
+
+def test_here_documents_are_file_contents_not_commands() -> None:
+    text = ("cat > ./serve.yaml <<'EOF'\ntensor-parallel-size: 4\nEOF\n"
+            "cat <<EOF > b.yaml\nx: $X\nEOF\n"
+            "tee c.yaml <<-END\n\tpp: 2\n\tEND\n"
+            "cat <<EOF\nvllm serve m -tp 3\nEOF\n"  # printed, not run, and written to no file
+            "vllm serve m -tp 2\n")
+    script = split(text)
+    assert [[word.text for word in command.words] for command in script.commands] == [
+        ["cat"], ["cat"], ["tee", "c.yaml"], ["cat"], ["vllm", "serve", "m", "-tp", "2"]]
+    assert {name: (doc.text, doc.position, doc.literal) for name, doc in script.files.items()} == {
+        "./serve.yaml": ("tensor-parallel-size: 4\n", Position(2, 1), True),
+        "b.yaml": ("x: $X\n", Position(5, 1), False),
+        "c.yaml": ("pp: 2\n", Position(8, 1), False),
+    }

@@ -88,12 +88,23 @@ class Command:
         return Range(self.words[0].range.start, self.words[-1].range.end)
 
 
+@dataclass(frozen=True)
+class Heredoc:
+    """A file the script writes from a here-document (``cat > serve.yaml <<'EOF'``): its text and where its
+    first line sits in the script. ``literal``: the delimiter was quoted, so the shell expands nothing in it."""
+
+    text: str
+    position: Position
+    literal: bool
+
+
 @dataclass
 class Script:
     commands: list[Command] = field(default_factory=list)
     broken: list[BrokenContinuation] = field(default_factory=list)
     variables: dict[str, str] = field(default_factory=dict)
     assigned: dict[str, Word] = field(default_factory=dict)  # the last assignment of each variable, positioned
+    files: dict[str, Heredoc] = field(default_factory=dict)  # path as written -> what a here-document wrote
 
 
 class _Scanner:
@@ -223,6 +234,8 @@ def split(
     script = Script()
     current = Command()
     pending_break: tuple[Range, str] | None = None
+    heredocs: list[tuple[Word, bool]] = []  # delimiters (and <<- tab stripping) whose bodies follow this line
+    written_to: str | None = None  # the file a `> FILE` of this line writes
 
     def assign(name: str, word: Word) -> None:
         script.assigned[name] = word
@@ -267,7 +280,12 @@ def split(
             continue
         if char == "\n":
             scanner.advance()
+            target = written_to or (current.words[1].text if len(current.words) > 1 and current.words[0].text == "tee"
+                                    else None)
             finish()
+            for delimiter, strip_tabs in heredocs:
+                _read_heredoc(scanner, script, delimiter, strip_tabs, target)
+            heredocs, written_to = [], None
             if pending_break is not None:
                 script.broken.append(_orphaned(scanner, pending_break))
                 pending_break = None
@@ -278,11 +296,16 @@ def split(
             continue
         redirection = _REDIRECTION.match(text, scanner.index)
         if redirection and not _PLACEHOLDER.match(text, scanner.index):
+            operator = redirection.group().lstrip("0123456789&")
             scanner.advance(redirection.end() - scanner.index)
             while scanner.index < len(text) and scanner.peek() in " \t":
                 scanner.advance()
             if scanner.index < len(text) and scanner.peek() not in "\n;|&":
-                scanner.word()  # the file or descriptor redirected to
+                target_word = scanner.word()  # the file or descriptor redirected to
+                if operator in ("<<", "<<-"):
+                    heredocs.append((target_word, operator == "<<-"))
+                elif operator in (">", ">>", ">|") and redirection.group()[:1] in (">", "1"):
+                    written_to = target_word.text
             continue
         separator = next((item for item in _SEPARATORS if text.startswith(item, scanner.index)), None)
         if separator:
@@ -299,6 +322,21 @@ def split(
     if pending_break is not None:
         script.broken.append(BrokenContinuation(pending_break[0], pending_break[1], ()))
     return script
+
+
+def _read_heredoc(scanner: _Scanner, script: Script, delimiter: Word, strip_tabs: bool, target: str | None) -> None:
+    """Consume a here-document body up to its delimiter line; remember it when it is written to a file."""
+    start, body = scanner.position(), []
+    while scanner.index < len(scanner.text):
+        end = scanner.text.find("\n", scanner.index)
+        end = len(scanner.text) if end < 0 else end
+        line = scanner.text[scanner.index:end]
+        scanner.advance(end + 1 - scanner.index)
+        if (line.lstrip("\t") if strip_tabs else line) == delimiter.text:
+            break
+        body.append(line.lstrip("\t") if strip_tabs else line)
+    if target is not None:
+        script.files[target] = Heredoc("\n".join(body) + "\n", start, delimiter.quoted)
 
 
 def _value_word(name: str, value: str, word: Word) -> Word:

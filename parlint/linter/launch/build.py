@@ -29,7 +29,7 @@ from typing import Any
 from parlint.linter.diagnostics import Range
 from parlint.linter.launch.commands import EngineCall
 from parlint.linter.plan import DeclaredPlan, GpuSupply, KeyNote, Sourced
-from parlint.linter.shell import Word
+from parlint.linter.shell import Heredoc, Word
 
 STRUCTURAL = frozenset(
     {"tp", "pp", "dp", "dp_local", "attn_dp", "enable_attention_dp", "enable_ep", "ep", "moe_tp", "moe_dp",
@@ -51,6 +51,7 @@ class Site:
     supply: list[GpuSupply] = field(default_factory=list)
     gpu: Sourced[str] | None = None
     gpus_per_node: Sourced[int] | None = None
+    files: dict[str, Heredoc] = field(default_factory=dict)  # config files the script writes itself
 
 
 def _inside(inner: Range, outer: Range) -> bool:
@@ -88,7 +89,7 @@ def plan_from_call(call: EngineCall, site: Site) -> DeclaredPlan | None:
             continue
         plan.invalid_values.append(note)
     if parsed.config is not None and not _unknown(parsed.config.range, unresolved):
-        config = _config_settings(call.engine, site.file, parsed.config.value)
+        config = _config_settings(call.engine, site.file, parsed.config.value, site.files)
         if config is None:
             return None  # the mapping depends on a file parlint cannot read
         for name, sourced in config.items():
@@ -117,8 +118,13 @@ def _placeholder(text: str) -> bool:
             or text.strip(".…") == "")
 
 
-def _config_settings(engine: str, launch_file: str, reference: str) -> dict[str, Sourced[Any]] | None:
-    """Settings of the engine config file a command points to; None when it cannot be read."""
+def _config_settings(engine: str, launch_file: str, reference: str,
+                     written: dict[str, Heredoc]) -> dict[str, Sourced[Any]] | None:
+    """Settings of the engine config file a command points to; None when it cannot be read.
+
+    A file the same script writes with a here-document (``cat > extra.yaml <<'EOF'``, as TensorRT-LLM's guides
+    do) is read from the script, its values positioned there; a body the shell would expand (``$`` under an
+    unquoted delimiter) is unknown."""
     import os
 
     from parlint.linter.adapters import sglang, trtllm, vllm
@@ -126,14 +132,24 @@ def _config_settings(engine: str, launch_file: str, reference: str) -> dict[str,
 
     adapters = {"vllm": vllm.adapt_vllm, "sglang": sglang.adapt_sglang, "trtllm": trtllm.adapt_trtllm}
     adapter = adapters.get(engine)
-    path = os.path.join(os.path.dirname(os.path.abspath(launch_file)), os.path.expanduser(reference))
-    if adapter is None or not os.path.isfile(path):
+    if adapter is None:
         return None
-    try:
-        with open(path, encoding="utf-8") as handle:
-            loaded = load_text(path, handle.read(MAX_CONFIG_BYTES))
-    except (OSError, UnicodeDecodeError):
-        return None
+    heredoc = next((doc for name, doc in written.items() if os.path.normpath(name) == os.path.normpath(reference)),
+                   None)
+    if heredoc is not None:
+        if (not heredoc.literal and "$" in heredoc.text) or heredoc.position.column != 1:
+            return None
+        path = launch_file
+        loaded = load_text(path, "\n" * (heredoc.position.line - 1) + heredoc.text)
+    else:
+        path = os.path.join(os.path.dirname(os.path.abspath(launch_file)), os.path.expanduser(reference))
+        if not os.path.isfile(path):
+            return None
+        try:
+            with open(path, encoding="utf-8") as handle:
+                loaded = load_text(path, handle.read(MAX_CONFIG_BYTES))
+        except (OSError, UnicodeDecodeError):
+            return None
     if not loaded.ok or len(loaded.documents) != 1:
         return None
     plan = adapter(path, loaded.documents[0])

@@ -44,7 +44,7 @@ def launch_from_script(file: str, lines: Sequence[str], script: Script, site: Si
         script_of = _nested(lines, environment, launch)
         for call in find_calls(command.words, script_of, command.assignments):
             call_site = Site(file, site.dialect, {**site.env, **command.environment}, list(site.supply),
-                             site.gpu, site.gpus_per_node)
+                             site.gpu, site.gpus_per_node, {**site.files, **script.files})
             plan = plan_from_call(call, call_site)
             if plan is not None:
                 launch.plans.append(plan)
