@@ -221,6 +221,13 @@ def test_ray_serve_llm_config_and_unknown_values() -> None:
               "              engine_kwargs=dict(tensor_parallel_size=2, **extra))\n")  # ** may hold any degree
     assert [(plan.model.value if plan.model else None, plan.get("tp"))
             for plan in extract_text("serve.py", called, "python").plans] == [("Qwen/Qwen3-32B", 4)]
+    # Ray's SGLang builder: engine_kwargs are SGLang's ServerArgs.
+    sglang = ("from ray.llm.examples.sglang.modules.builder import build_sglang_openai_app\n"
+              "from ray.serve.llm import LLMConfig\n"
+              "c = LLMConfig(model_loading_config={'model_id': 'q'}, engine_kwargs={'model_path': 'Qwen/Qwen3-32B',"
+              " 'tp_size': 2})\n")
+    [plan] = extract_text("serve.py", sglang, "python").plans
+    assert (plan.engine, plan.get("tp"), plan.model.value if plan.model else None) == ("sglang", 2, "Qwen/Qwen3-32B")
 
 
 def test_helm_chart_templates_are_not_yaml(tmp_path: Path) -> None:

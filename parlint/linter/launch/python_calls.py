@@ -57,9 +57,14 @@ def from_python(file: str, text: str) -> Launch:
         return launch  # not ours to judge: a broken Python file fails elsewhere
     positions = _Positions(text.splitlines())
     imported = {package: _imported_from(tree, package) for package in ("vllm", "tensorrt_llm", "sglang", "mii", "ray")}
+    # Ray Serve runs LLMConfig on vLLM unless the app is built with Ray's SGLang builder
+    # (``ray.llm.examples.sglang...build_sglang_openai_app``), whose engine_kwargs are SGLang's ServerArgs.
+    ray_engine = "sglang" if any("sglang" in (node.module or "") for node in ast.walk(tree)
+                                 if isinstance(node, ast.ImportFrom) and (node.module or "").startswith("ray.")) \
+        else "vllm"
     for node in ast.walk(tree):
         if isinstance(node, ast.Call):
-            plan = _plan(file, positions, node, imported)
+            plan = _plan(file, positions, node, imported, ray_engine)
             if plan is not None:
                 launch.plans.append(plan)
     return launch
@@ -92,8 +97,8 @@ def _literal(node: ast.AST) -> Any:
         return _UNKNOWN
 
 
-def _plan(file: str, positions: _Positions, node: ast.Call,
-          imported: dict[str, dict[str, str]]) -> DeclaredPlan | None:
+def _plan(file: str, positions: _Positions, node: ast.Call, imported: dict[str, dict[str, str]],
+          ray_engine: str) -> DeclaredPlan | None:
     owner, name = _callee(node)
     if owner == "" and any(name in names for names in imported.values()):
         # ``from sglang import Engine``, ``from tensorrt_llm import LLM as TrtLLM``, ``from mii import serve``
@@ -109,7 +114,7 @@ def _plan(file: str, positions: _Positions, node: ast.Call,
     elif owner == "mii" and name in ("serve", "pipeline"):
         engine = "mii"
     elif owner == "ray" and name == "LLMConfig":
-        engine = "vllm"
+        engine = ray_engine
     else:
         return None
     if any(keyword.arg is None for keyword in node.keywords):
