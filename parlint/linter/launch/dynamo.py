@@ -17,14 +17,13 @@ from parlint.linter.launch.build import Site
 from parlint.linter.launch.facts import Launch
 from parlint.linter.loader import join_pointer
 from parlint.linter.plan import GpuSupply, Sourced
-from parlint.linter.shell import Word
 
 if TYPE_CHECKING:
     from parlint.linter.launch.manifests import _Reader
 
 
 def from_graph_deployment(reader: _Reader, services: dict[str, Any]) -> Launch:
-    from parlint.linter.launch.manifests import container_plans
+    from parlint.linter.launch.manifests import container_plans, env_list
 
     launch = Launch()
     for name, service in services.items():
@@ -36,7 +35,7 @@ def from_graph_deployment(reader: _Reader, services: dict[str, Any]) -> Launch:
         if not isinstance(container, dict):
             continue
         site = Site(reader.file, "kubernetes", supply=_supply(reader, service, pointer, str(name)))
-        env = _envs(reader, service, pointer)
+        env = env_list(reader, service, pointer, {}, key="envs")
         launch.plans.extend(container_plans(reader, launch, container, f"{pointer}/extraPodSpec/mainContainer",
                                             site, env))
     return launch
@@ -58,11 +57,3 @@ def _supply(reader: _Reader, service: dict[str, Any], pointer: str, name: str) -
     spread = f" x {nodes} nodes" if nodes > 1 else ""
     return [GpuSupply(count, "node", f"Dynamo service `{name}` (gpu: {count.value}{spread})", nodes)]
 
-
-def _envs(reader: _Reader, service: dict[str, Any], pointer: str) -> dict[str, Word]:
-    """The service's ``envs`` list (name/value pairs), for ``$(VAR)`` in its container's arguments."""
-    found: dict[str, Word] = {}
-    for index, item in enumerate(service.get("envs") or []):
-        if isinstance(item, dict) and isinstance(item.get("name"), str) and isinstance(item.get("value"), str):
-            found[item["name"]] = reader.word(f"{pointer}/envs/{index}/value", item["value"])
-    return found

@@ -225,23 +225,34 @@ def _shm(pod: dict[str, Any], container: dict[str, Any]) -> bool:
     )
 
 
-def _environment(reader: _Reader, container: dict[str, Any], pointer: str,
-                 inherited: dict[str, Word]) -> dict[str, Word]:
+def env_list(reader: _Reader, owner: dict[str, Any], pointer: str, inherited: dict[str, Word],
+             key: str = "env") -> dict[str, Word]:
+    """A Kubernetes ``env`` list (name/value entries; ``valueFrom`` is unknown) on top of ``inherited``."""
     env = dict(inherited)
-    for index, entry in enumerate(container.get("env") or []):
+    entries = owner.get(key)
+    for index, entry in enumerate(entries if isinstance(entries, list) else []):
         if not isinstance(entry, dict) or not isinstance(entry.get("name"), str):
             continue
         if "value" in entry and isinstance(entry["value"], (str, int, float)):
-            env[entry["name"]] = reader.word(f"{pointer}/env/{index}/value", entry["value"], env)
+            env[entry["name"]] = reader.word(f"{pointer}/{key}/{index}/value", entry["value"], env)
         else:
-            env[entry["name"]] = Word("", reader.key_range(f"{pointer}/env/{index}/name"), unresolved=True)
+            env[entry["name"]] = Word("", reader.key_range(f"{pointer}/{key}/{index}/name"), unresolved=True)
     return env
+
+
+def _env_mapping(reader: _Reader, mapping: Any, pointer: str) -> dict[str, Word]:
+    """An environment mapping of scalar values (SkyPilot ``envs``, GitHub Actions ``env``, compose
+    ``environment``); ``${{ }}`` expressions become unresolved words like any template."""
+    if not isinstance(mapping, dict):
+        return {}
+    return {str(key): reader.word(join_pointer(pointer, key), value) for key, value in mapping.items()
+            if isinstance(value, (str, int, float)) and not isinstance(value, bool)}
 
 
 def container_plans(reader: _Reader, launch: Launch, container: dict[str, Any], pointer: str, site: Site,
                     inherited_env: dict[str, Word] | None = None) -> list[DeclaredPlan]:
     """Plans of the engine calls one container (or compose service) runs."""
-    env = _environment(reader, container, pointer, inherited_env or {})
+    env = env_list(reader, container, pointer, inherited_env or {})
     # Kubernetes ``command`` replaces the image's ENTRYPOINT and ``args`` its CMD; in compose the same
     # roles are ``entrypoint`` and ``command``.
     entry_key, args_key = ("command", "args") if site.dialect == "kubernetes" else ("entrypoint", "command")
@@ -296,7 +307,7 @@ def _kserve_model(reader: _Reader, launch: Launch, data: dict[str, Any]) -> None
     if engine is None or not isinstance(model, dict):
         return
     pointer = "/spec/predictor/model"
-    env = _environment(reader, model, pointer, {})
+    env = env_list(reader, model, pointer, {})
     args = reader.words(f"{pointer}/args", model.get("args"), env)
     count = container_gpus(reader, model, pointer)
     supply = [GpuSupply(count, "node", f"InferenceService predictor ({count.spelling}: {count.value})")] if count \
@@ -439,12 +450,8 @@ def _compose(reader: _Reader, services: dict[str, Any]) -> Launch:
 
 def _compose_environment(reader: _Reader, service: dict[str, Any], pointer: str) -> dict[str, Word]:
     environment = service.get("environment")
-    env: dict[str, Word] = {}
-    if isinstance(environment, dict):
-        for key, value in environment.items():
-            if isinstance(value, (str, int, float)):
-                env[str(key)] = reader.word(join_pointer(f"{pointer}/environment", key), value)
-    elif isinstance(environment, list):
+    env = _env_mapping(reader, environment, f"{pointer}/environment")
+    if isinstance(environment, list):
         for index, item in enumerate(environment):
             if isinstance(item, str) and "=" in item:
                 key, _, value = item.partition("=")
@@ -527,10 +534,7 @@ def _skypilot(reader: _Reader, data: dict[str, Any]) -> Launch:
                                                   f"/resources/{group}/{index}/accelerators")
     raw_nodes = data.get("num_nodes", 1)
     nodes = raw_nodes if isinstance(raw_nodes, int) and not isinstance(raw_nodes, bool) and raw_nodes > 0 else 1
-    env: dict[str, Word] = {}
-    for key, value in (data.get("envs") or {}).items() if isinstance(data.get("envs"), dict) else []:
-        if isinstance(value, (str, int, float)) and not isinstance(value, bool):
-            env[str(key)] = reader.word(join_pointer("/envs", key), value)
+    env = _env_mapping(reader, data.get("envs"), "/envs")
     env["SKYPILOT_NUM_NODES"] = Word(str(nodes), reader.value_range("/num_nodes"))
     from parlint.linter.launch.fragments import script_at
 
@@ -564,17 +568,17 @@ def _github_workflow(reader: _Reader, data: dict[str, Any]) -> Launch:
     from parlint.linter.launch.fragments import script_at
 
     launch = Launch()
-    workflow_env = _workflow_env(reader, data.get("env"), "/env")
+    workflow_env = _env_mapping(reader, data.get("env"), "/env")
     for job_id, job in data["jobs"].items():
         if not isinstance(job, dict) or not isinstance(job.get("steps"), list):
             continue
         job_pointer = join_pointer("/jobs", job_id)
-        job_env = {**workflow_env, **_workflow_env(reader, job.get("env"), f"{job_pointer}/env")}
+        job_env = {**workflow_env, **_env_mapping(reader, job.get("env"), f"{job_pointer}/env")}
         for index, step in enumerate(job["steps"]):
             if not isinstance(step, dict) or not isinstance(step.get("run"), str):
                 continue
             pointer = f"{job_pointer}/steps/{index}"
-            env = {**job_env, **_workflow_env(reader, step.get("env"), f"{pointer}/env")}
+            env = {**job_env, **_env_mapping(reader, step.get("env"), f"{pointer}/env")}
             script = script_at(reader.lines, reader.document.source_map.value(f"{pointer}/run"),
                                {key: word.text for key, word in env.items()}, yaml_scalar=True)
             if script is None:
@@ -584,9 +588,3 @@ def _github_workflow(reader: _Reader, data: dict[str, Any]) -> Launch:
             launch.broken.extend(found.broken)
     return launch
 
-
-def _workflow_env(reader: _Reader, env: Any, pointer: str) -> dict[str, Word]:
-    if not isinstance(env, dict):
-        return {}
-    return {str(key): reader.word(join_pointer(pointer, key), value) for key, value in env.items()
-            if isinstance(value, (str, int, float)) and not isinstance(value, bool) and "${{" not in str(value)}
