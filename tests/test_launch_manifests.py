@@ -382,6 +382,10 @@ def test_kserve_single_node_ignores_data_and_the_webhook_refusals() -> None:
     assert [note.reason for note in refused] == ['KServe refuses it: "dataLocal must be set when data is set"']
     pipeline = KSERVE.replace("data: 16, dataLocal: 4", "pipeline: 2")
     assert _launch(pipeline).plans == []  # KServe ships no pipeline template: the command is unknown
+    both = KSERVE.replace("data: 16,", "pipeline: 2, data: 16,")
+    assert [note.reason for note in _launch(both).plans[0].invalid_values] == [
+        'KServe refuses it: "cannot set both pipeline parallelism and data parallelism (data or dataLocal) '
+        'simultaneously"']
 
 
 def test_dynamo_graph_deployment_services_and_multinode_supply() -> None:

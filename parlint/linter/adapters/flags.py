@@ -35,7 +35,7 @@ import math
 import reprlib
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from functools import cached_property
+from functools import cached_property, lru_cache
 from typing import Any
 
 from parlint.linter.diagnostics import Position, Range
@@ -141,10 +141,7 @@ class EngineFlags:
         ``scripts/build_engine_options.py`` from the released sources): valid, but nothing parlint models."""
         if not self.options_source:
             return frozenset()
-        from pathlib import Path
-
-        data = json.loads((Path(__file__).resolve().parents[2] / "data" / "engine_options.json").read_text("utf-8"))
-        return frozenset(data[self.options_source]["options"]) - set(self.by_cli)
+        return frozenset(_engine_options()[self.options_source]["options"]) - set(self.by_cli)
 
     def is_option(self, spelling: str) -> bool:
         """Whether the engine defines ``spelling`` (listed in the table or not)."""
@@ -170,6 +167,16 @@ class EngineFlags:
                    if name.startswith(normalized) and name.startswith("--") and name != normalized}
         matched.update(name for name in self.other_options if name.startswith(normalized) and name != normalized)
         return tuple(sorted(matched))
+
+
+@lru_cache(maxsize=1)
+def _engine_options() -> dict[str, Any]:
+    """``parlint/data/engine_options.json``, read once however many tables ask (only when an option is unknown)."""
+    from pathlib import Path
+
+    data: dict[str, Any] = json.loads((Path(__file__).resolve().parents[2] / "data" / "engine_options.json")
+                                      .read_text("utf-8"))
+    return data
 
 
 TYPO_CUTOFF = 0.85

@@ -72,7 +72,7 @@ def _workload(reader: _Reader, launch: Launch, workload: dict[str, Any], pointer
     parallelism: dict[str, Any] = raw if isinstance(raw, dict) else {}
     multi_node = isinstance(workload.get("worker"), dict)
     refusals = _refusals(reader, parallelism, pointer, multi_node)
-    if multi_node and "pipeline" in parallelism:
+    if multi_node and "pipeline" in parallelism and not refusals:
         return  # no shipped template starts pipeline stages: the command is unknown
     words = list(model)
     ignored: list[KeyNote] = []

@@ -56,13 +56,15 @@ def from_python(file: str, text: str) -> Launch:
     except (SyntaxError, ValueError, RecursionError):
         return launch  # not ours to judge: a broken Python file fails elsewhere
     positions = _Positions(text.splitlines())
-    imported = {package: _imported_from(tree, package) for package in ("vllm", "tensorrt_llm", "sglang", "mii", "ray")}
+    nodes = list(ast.walk(tree))
+    imports = [node for node in nodes if isinstance(node, ast.ImportFrom)]
+    imported = {package: _imported_from(imports, package)
+                for package in ("vllm", "tensorrt_llm", "sglang", "mii", "ray")}
     # Ray Serve runs LLMConfig on vLLM unless the app is built with Ray's SGLang builder
     # (``ray.llm.examples.sglang...build_sglang_openai_app``), whose engine_kwargs are SGLang's ServerArgs.
-    ray_engine = "sglang" if any("sglang" in (node.module or "") for node in ast.walk(tree)
-                                 if isinstance(node, ast.ImportFrom) and (node.module or "").startswith("ray.")) \
-        else "vllm"
-    for node in ast.walk(tree):
+    modules = [node.module or "" for node in imports]
+    ray_engine = "sglang" if any(module.startswith("ray.") and "sglang" in module for module in modules) else "vllm"
+    for node in nodes:
         if isinstance(node, ast.Call):
             plan = _plan(file, positions, node, imported, ray_engine)
             if plan is not None:
@@ -70,11 +72,11 @@ def from_python(file: str, text: str) -> Launch:
     return launch
 
 
-def _imported_from(tree: ast.AST, package: str) -> dict[str, str]:
+def _imported_from(imports: list[ast.ImportFrom], package: str) -> dict[str, str]:
     """Local name -> imported name of ``from <package>... import name [as local]``."""
     names: dict[str, str] = {}
-    for node in ast.walk(tree):
-        if isinstance(node, ast.ImportFrom) and (node.module or "").split(".")[0] == package:
+    for node in imports:
+        if (node.module or "").split(".")[0] == package:
             names.update((alias.asname or alias.name, alias.name) for alias in node.names)
     return names
 
